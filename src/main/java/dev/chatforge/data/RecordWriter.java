@@ -1,0 +1,55 @@
+package dev.chatforge.data;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.chatforge.io.Hashing;
+import dev.chatforge.io.Json;
+import dev.chatforge.io.Manifest;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+
+/**
+ * Writes records to a JSONL file, one compact JSON object per line, hashing the bytes on the
+ * way out so the manifest's SHA-256 costs no second read of the file.
+ */
+final class RecordWriter implements AutoCloseable {
+    private static final ObjectWriter WRITER = Json.COMPACT.writerFor(Record.class)
+            .without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
+
+    private final Path file;
+    private final MessageDigest digest = Hashing.newSha256();
+    private final OutputStream out;
+    private final JsonGenerator json;
+
+    RecordWriter(Path file) throws IOException {
+        this.file = file;
+        this.out = new BufferedOutputStream(new DigestOutputStream(Files.newOutputStream(file), digest), 1 << 16);
+        this.json = Json.COMPACT.getFactory().createGenerator(out);
+        json.setRootValueSeparator(null);  // we write our own newline after each record
+    }
+
+    void write(Record record) throws IOException {
+        WRITER.writeValue(json, record);
+        json.writeRaw('\n');
+    }
+
+    /** Closes the file and describes it for the manifest (path relative to its folder). */
+    Manifest.FileEntry finish() throws IOException {
+        close();
+        return new Manifest.FileEntry(file.getFileName().toString(), Files.size(file), HexFormat.of().formatHex(digest.digest()));
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (!json.isClosed()) {
+            json.close();
+        }
+    }
+}
