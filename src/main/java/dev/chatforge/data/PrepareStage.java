@@ -27,10 +27,10 @@ import java.util.stream.Stream;
  * empty, out-of-range and duplicate records, and splits the rest into {@code train.jsonl} and
  * {@code val.jsonl} with a {@code manifest.json}.
  *
- * <p>It streams: one thread reads and parses the files while the calling thread cleans,
- * de-duplicates and writes, connected by a small bounded queue of batches, so memory stays
- * flat whatever the corpus size (only the 64-bit hashes of kept records accumulate) and the
- * two halves of the work overlap on two cores. Records come out in input order, so a run is
+ * <p>It streams: one thread reads, parses and cleans the files while the calling thread
+ * filters, de-duplicates, hashes and writes, connected by a small bounded queue of batches, so
+ * memory stays flat whatever the corpus size (only the 64-bit hashes of kept records
+ * accumulate) and the two halves of the work, about equal in cost, overlap on two cores. Records come out in input order, so a run is
  * reproducible byte for byte (apart from the manifest's timestamp).
  */
 public final class PrepareStage {
@@ -141,11 +141,11 @@ public final class PrepareStage {
         AtomicLong bytesRead = new AtomicLong();
         long totalBytes = files.stream().mapToLong(InputFile::bytes).sum();
         List<Manifest.FileEntry> readEntries = new ArrayList<>();
-        Thread reader = new Thread(() -> readAll(files, queue, bytesRead, readEntries), "prepare-reader");
+        TextCleaner cleaner = new TextCleaner(config.cleaning());
+        Thread reader = new Thread(() -> readAll(files, cleaner, queue, bytesRead, readEntries), "prepare-reader");
         reader.setDaemon(true);
         reader.start();
 
-        TextCleaner cleaner = new TextCleaner(config.cleaning());
         Split split = new Split(config.valFraction(), config.seed());
         SeenHashes seen = new SeenHashes();
         boolean finished = false;
@@ -164,7 +164,7 @@ public final class PrepareStage {
                     if (item instanceof Problem problem) {
                         reportProblem(problem, config, stats);
                     } else {
-                        keepOrDrop((Record) item, cleaner, split, seen, config, stats, train, val);
+                        keepOrDrop((Record) item, split, seen, config, stats, train, val);
                     }
                 }
                 progress.update(bytesRead.get());
@@ -207,9 +207,9 @@ public final class PrepareStage {
         }
     }
 
-    private static void keepOrDrop(Record raw, TextCleaner cleaner, Split split, SeenHashes seen, PrepareConfig config,
+    /** Filters, de-duplicates and writes one cleaned record to its split. */
+    private static void keepOrDrop(Record record, Split split, SeenHashes seen, PrepareConfig config,
                                    PrepareStats stats, RecordWriter train, RecordWriter val) throws IOException {
-        Record record = cleaner.clean(raw);
         long length = 0;
         boolean empty;
         if (record.isConversation()) {
@@ -249,11 +249,14 @@ public final class PrepareStage {
         }
     }
 
-    /** The reader thread: parses every file in order into batches; ends with an end marker or a failure. */
-    private static void readAll(List<InputFile> files, BlockingQueue<Batch> queue, AtomicLong bytesRead,
+    /**
+     * The reader thread: parses and cleans every file in order into batches; ends with an end
+     * marker or a failure. Cleaning is here rather than in the writer to balance the two threads.
+     */
+    private static void readAll(List<InputFile> files, TextCleaner cleaner, BlockingQueue<Batch> queue, AtomicLong bytesRead,
                                 List<Manifest.FileEntry> entries) {
         try {
-            BatchingSink sink = new BatchingSink(queue);
+            BatchingSink sink = new BatchingSink(queue, cleaner);
             for (InputFile file : files) {
                 MessageDigest digest = Hashing.newSha256();
                 try (InputStream in = new TrackedInput(Files.newInputStream(file.path()), digest, bytesRead)) {
@@ -277,7 +280,7 @@ public final class PrepareStage {
         }
     }
 
-    /** Collects what readers find into batches for the queue. */
+    /** Cleans what readers find and collects it into batches for the queue. */
     private static final class BatchingSink implements RecordSink {
         /** Unchecked, so readers need not know about the queue. */
         static final class Interrupted extends RuntimeException {
@@ -287,15 +290,17 @@ public final class PrepareStage {
         }
 
         private final BlockingQueue<Batch> queue;
+        private final TextCleaner cleaner;
         private List<Object> items = new ArrayList<>(BATCH_SIZE);
 
-        BatchingSink(BlockingQueue<Batch> queue) {
+        BatchingSink(BlockingQueue<Batch> queue, TextCleaner cleaner) {
             this.queue = queue;
+            this.cleaner = cleaner;
         }
 
         @Override
         public void record(Record raw) {
-            add(raw);
+            add(cleaner.clean(raw));
         }
 
         @Override

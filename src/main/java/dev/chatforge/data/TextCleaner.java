@@ -36,15 +36,26 @@ public final class TextCleaner {
         if (config.stripHtml()) {
             s = HtmlStripper.strip(s);
         }
-        boolean printableAscii = isPrintableAscii(s);
-        if (config.nfkc() && !printableAscii) {
-            s = Normalizer.normalize(s, Normalizer.Form.NFKC);
-        }
-        if ((config.removeControl() && !printableAscii) || !removeChars.isEmpty()) {
-            s = removeUnwanted(s, config.removeControl(), removeChars);
-        }
-        if (config.collapseWhitespace() && needsCollapse(s)) {
-            s = collapseWhitespace(s);
+        int shape = asciiShape(s);
+        if (shape == OTHER) {
+            if (config.nfkc()) {
+                s = Normalizer.normalize(s, Normalizer.Form.NFKC);
+            }
+            if (config.removeControl() || !removeChars.isEmpty()) {
+                s = removeUnwanted(s, config.removeControl(), removeChars);
+            }
+            if (config.collapseWhitespace() && needsCollapse(s)) {
+                s = collapseWhitespace(s);
+            }
+        } else {
+            // Printable ASCII: nothing for NFKC or control removal to do, and one scan told us about whitespace.
+            if (!removeChars.isEmpty()) {
+                s = removeUnwanted(s, false, removeChars);
+                shape = needsCollapse(s) ? ASCII_NEEDS_COLLAPSE : ASCII_CLEAN;
+            }
+            if (config.collapseWhitespace() && shape == ASCII_NEEDS_COLLAPSE) {
+                s = collapseWhitespace(s);
+            }
         }
         if (config.lowercase()) {
             s = s.toLowerCase(Locale.ROOT);
@@ -52,15 +63,38 @@ public final class TextCleaner {
         return s;
     }
 
-    /** True when every char is printable ASCII, tab or newline: nothing for NFKC or control removal to do. */
-    static boolean isPrintableAscii(String s) {
-        for (int i = 0, n = s.length(); i < n; i++) {
+    static final int ASCII_CLEAN = 0;
+    static final int ASCII_NEEDS_COLLAPSE = 1;
+    static final int OTHER = 2;
+
+    /**
+     * One scan for the common case: {@link #OTHER} when a char is not printable ASCII, tab or
+     * newline; otherwise whether {@link #collapseWhitespace} would change the text.
+     */
+    static int asciiShape(String s) {
+        int n = s.length();
+        boolean collapse = false;
+        char prev = '\n';   // leading whitespace needs collapsing: start as if after a blank line
+        int newlines = 2;
+        for (int i = 0; i < n; i++) {
             char c = s.charAt(i);
-            if ((c < 0x20 && c != '\n' && c != '\t') || c > 0x7E) {
-                return false;
+            if (c > 0x7E || (c < 0x20 && c != '\n' && c != '\t')) {
+                return OTHER;
             }
+            if (c == '\n') {
+                collapse |= prev == ' ' || ++newlines > 2;
+            } else {
+                newlines = 0;
+                if (c == ' ') {
+                    collapse |= prev == ' ' || prev == '\n';
+                } else if (c == '\t') {
+                    collapse = true;
+                }
+            }
+            prev = c;
         }
-        return true;
+        collapse |= n > 0 && (prev == ' ' || prev == '\n');
+        return collapse ? ASCII_NEEDS_COLLAPSE : ASCII_CLEAN;
     }
 
     /**
@@ -71,8 +105,15 @@ public final class TextCleaner {
     static String removeUnwanted(String s, boolean control, String extra) {
         StringBuilder out = null;
         int n = s.length();
+        boolean noExtra = extra.isEmpty();
         for (int i = 0; i < n; i++) {
             char c = s.charAt(i);
+            if (noExtra && c >= 0x20 && c < 0x7F) {  // printable ASCII: always kept
+                if (out != null) {
+                    out.append(c);
+                }
+                continue;
+            }
             boolean drop = extra.indexOf(c) >= 0;
             char replacement = 0;
             if (!drop && control) {
