@@ -107,9 +107,8 @@ final class CsvReader implements RawReader {
     }
 
     /**
-     * Feeds the CSV parser decoded text line by line, decoding strictly: a line with invalid
-     * UTF-8 becomes U+FFFD (so it still belongs to its row) and its number is remembered, so
-     * the row it falls in is skipped and reported.
+     * Feeds the CSV parser decoded text line by line, checking each line strictly: the number of
+     * a line with invalid UTF-8 is remembered, so the row it falls in is skipped and reported.
      */
     private static final class StrictLines extends Reader {
         private final LineReader lines;
@@ -142,12 +141,11 @@ final class CsvReader implements RawReader {
                 if (!lines.next()) {
                     return -1;
                 }
-                if (lines.isValidUtf8()) {
-                    current = lines.text() + "\n";
-                } else {
+                if (!lines.isValidUtf8()) {
                     badLines.addLast(lines.lineNumber());
-                    current = "\uFFFD\n";
                 }
+                // Decoded leniently (bad bytes become U+FFFD) so quotes and commas around them still parse.
+                current = lines.text() + "\n";
                 offset = 0;
             }
             int n = Math.min(len, current.length() - offset);

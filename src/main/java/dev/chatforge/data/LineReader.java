@@ -105,7 +105,7 @@ final class LineReader {
         return Utf8.isValid(buf, start, length);
     }
 
-    /** The current line as text; call only after {@link #isValidUtf8()} said yes. */
+    /** The current line as text; invalid bytes become U+FFFD, so check {@link #isValidUtf8()} first. */
     String text() {
         return new String(buf, start, length, StandardCharsets.UTF_8);
     }
