@@ -45,10 +45,20 @@ final class JsonlReader implements RawReader {
                     sink.problem(new Problem(bad.reason, name, line, bad.detail));
                 }
             } catch (JsonProcessingException e) {
-                sink.problem(new Problem(DropReason.MALFORMED_JSON, name, line,
-                        "malformed JSON: " + e.getOriginalMessage().replace('\n', ' ')));
+                sink.problem(new Problem(DropReason.MALFORMED_JSON, name, line, "malformed JSON" + where(e) + ": " + reason(e)));
             }
         }
+    }
+
+    private static String where(JsonProcessingException e) {
+        return e.getLocation() != null && e.getLocation().getColumnNr() > 0 ? " at column " + e.getLocation().getColumnNr() : "";
+    }
+
+    /** Jackson's message without its source-location appendix, on one line. */
+    private static String reason(JsonProcessingException e) {
+        String message = e.getOriginalMessage().replace('\n', ' ');
+        int appendix = message.indexOf(" (start marker at");
+        return appendix < 0 ? message : message.substring(0, appendix);
     }
 
     /** A line that parsed as JSON but is not a record we understand. */

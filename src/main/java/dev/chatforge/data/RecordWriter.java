@@ -1,6 +1,8 @@
 package dev.chatforge.data;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import dev.chatforge.io.Hashing;
 import dev.chatforge.io.Json;
 import dev.chatforge.io.Manifest;
@@ -18,6 +20,14 @@ import java.util.HexFormat;
  * way out so the manifest's SHA-256 costs no second read of the file.
  */
 final class RecordWriter implements AutoCloseable {
+    /**
+     * The shared mapper's factory, but writing characters outside the BMP (emoji) as 4-byte UTF-8
+     * rather than as escaped surrogate pairs, exactly as the mapper's string output does.
+     */
+    private static final JsonFactory FACTORY = Json.COMPACT.getFactory().rebuild()
+            .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
+            .build();
+
     private final Path file;
     private final MessageDigest digest = Hashing.newSha256();
     private final OutputStream out;
@@ -26,7 +36,7 @@ final class RecordWriter implements AutoCloseable {
     RecordWriter(Path file) throws IOException {
         this.file = file;
         this.out = new BufferedOutputStream(new DigestOutputStream(Files.newOutputStream(file), digest), 1 << 16);
-        this.json = Json.COMPACT.getFactory().createGenerator(out);
+        this.json = FACTORY.createGenerator(out);
         json.setRootValueSeparator(null);  // we write our own newline after each record
     }
 
