@@ -64,7 +64,9 @@ public final class PrepareStage {
         List<InputFile> files = resolveInputs(config.inputs());
         boolean overwrite = force || config.overwrite();
         Path output = config.output();
-        AtomicFiles.checkWritable(output, overwrite);
+        if (Files.exists(output) && !overwrite) {  // before any work, with a message for the user
+            throw new StageInputException(output + ": already exists; pass --force (or set overwrite: true) to replace it");
+        }
 
         Path temp = AtomicFiles.newTempDirectory(output);
         PrepareStats stats = new PrepareStats();

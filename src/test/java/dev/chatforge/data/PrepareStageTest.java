@@ -12,7 +12,6 @@ import dev.chatforge.io.Json;
 import dev.chatforge.io.Manifest;
 import dev.chatforge.io.StageInputException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -194,8 +193,8 @@ class PrepareStageTest {
         Files.createDirectories(out);
         Files.writeString(out.resolve("keep.txt"), "old");
         PrepareConfig config = PrepareConfig.of(out, InputSpec.of(in.toString()));
-        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> PrepareStage.run(config, false));
-        assertTrue(e.getMessage().contains("already exists"), e.getMessage());
+        StageInputException e = assertThrows(StageInputException.class, () -> PrepareStage.run(config, false));
+        assertEquals(out + ": already exists; pass --force (or set overwrite: true) to replace it", e.getMessage());
         assertTrue(Files.exists(out.resolve("keep.txt")));
 
         PrepareStage.run(config, true);
