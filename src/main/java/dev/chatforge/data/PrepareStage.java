@@ -1,25 +1,17 @@
 package dev.chatforge.data;
 
 import dev.chatforge.io.AtomicFiles;
-import dev.chatforge.io.Hashing;
 import dev.chatforge.io.Json;
 import dev.chatforge.io.Manifest;
 import dev.chatforge.io.Progress;
 import dev.chatforge.io.StageInputException;
-import java.io.FilterInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
@@ -27,10 +19,11 @@ import java.util.stream.Stream;
  * empty, out-of-range and duplicate records, and splits the rest into {@code train.jsonl} and
  * {@code val.jsonl} with a {@code manifest.json}.
  *
- * <p>It streams: one thread reads, parses and cleans the files while the calling thread
- * filters, de-duplicates, hashes and writes, connected by a small bounded queue of batches, so
- * memory stays flat whatever the corpus size (only the 64-bit hashes of kept records
- * accumulate) and the two halves of the work, about equal in cost, overlap on two cores. Records come out in input order, so a run is
+ * <p>It streams: a background thread reads and parses the files, a small pool cleans the
+ * records, and the calling thread filters, de-duplicates, hashes and writes them in input order
+ * ({@link ReadAhead}). The queues between them are bounded, so memory stays flat whatever the
+ * corpus size (only the 64-bit hashes of kept records accumulate), and the work spreads over
+ * two cores. Records come out in input order, so a run is
  * reproducible byte for byte (apart from the manifest's timestamp).
  */
 public final class PrepareStage {
@@ -38,7 +31,8 @@ public final class PrepareStage {
     public static final String TRAIN_FILE = "train.jsonl";
     public static final String VAL_FILE = "val.jsonl";
 
-    private static final int BATCH_SIZE = 512;
+    /** Threads that clean batches while the reader parses and the caller writes (see ReadAhead). */
+    private static final int CLEANING_THREADS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
 
     private PrepareStage() {}
 
@@ -134,68 +128,36 @@ public final class PrepareStage {
         return files;
     }
 
-    /** A run of items (records and problems) handed from the reader thread to the writer, or the end. */
-    private record Batch(List<Object> items, Throwable failure, boolean end) {}
-
     private static void process(PrepareConfig config, List<InputFile> files, Path dir, PrepareStats stats,
                                 List<Manifest.FileEntry> inputs, List<Manifest.FileEntry> outputs) {
-        BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(16);
-        AtomicLong bytesRead = new AtomicLong();
         long totalBytes = files.stream().mapToLong(InputFile::bytes).sum();
-        List<Manifest.FileEntry> readEntries = new ArrayList<>();
-        TextCleaner cleaner = new TextCleaner(config.cleaning());
-        Thread reader = new Thread(() -> readAll(files, cleaner, queue, bytesRead, readEntries), "prepare-reader");
-        reader.setDaemon(true);
-        reader.start();
-
         Split split = new Split(config.valFraction(), config.seed());
         SeenHashes seen = new SeenHashes();
-        boolean finished = false;
-        try (Progress progress = new Progress(STAGE, totalBytes, "B");
+        try (ReadAhead batches = new ReadAhead(files, new TextCleaner(config.cleaning()), CLEANING_THREADS);
+             Progress progress = new Progress(STAGE, totalBytes, "B");
              RecordWriter train = new RecordWriter(dir.resolve(TRAIN_FILE));
              RecordWriter val = new RecordWriter(dir.resolve(VAL_FILE))) {
-            while (true) {
-                Batch batch = queue.take();
-                if (batch.failure() != null) {
-                    throw batch.failure();
-                }
-                if (batch.end()) {
-                    break;
-                }
-                for (Object item : batch.items()) {
+            for (List<Object> batch; (batch = batches.next()) != null; ) {
+                for (Object item : batch) {
                     if (item instanceof Problem problem) {
                         reportProblem(problem, config, stats);
                     } else {
-                        keepOrDrop((Record) item, split, seen, config, stats, train, val);
+                        ReadAhead.Cleaned cleaned = (ReadAhead.Cleaned) item;
+                        keepOrDrop(cleaned.record(), cleaned.hash(), split, seen, config, stats, train, val);
                     }
                 }
-                progress.update(bytesRead.get());
+                progress.update(batches.bytesRead());
             }
             outputs.add(train.finish());
             outputs.add(val.finish());
-            progress.update(bytesRead.get());
-            finished = true;
+            stats.bytesRead = batches.bytesRead();
+            inputs.addAll(batches.inputEntries());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("prepare was interrupted", e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + dir + ": " + e.getMessage(), e);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new IllegalStateException(e);
-        } finally {
-            if (!finished) {
-                reader.interrupt();
-            }
-            try {
-                reader.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
         }
-        stats.bytesRead = bytesRead.get();
-        inputs.addAll(readEntries);
     }
 
     private static void reportProblem(Problem problem, PrepareConfig config, PrepareStats stats) {
@@ -210,7 +172,7 @@ public final class PrepareStage {
     }
 
     /** Filters, de-duplicates and writes one cleaned record to its split. */
-    private static void keepOrDrop(Record record, Split split, SeenHashes seen, PrepareConfig config,
+    private static void keepOrDrop(Record record, long hash, Split split, SeenHashes seen, PrepareConfig config,
                                    PrepareStats stats, RecordWriter train, RecordWriter val) throws IOException {
         long length = 0;
         boolean empty;
@@ -236,7 +198,6 @@ public final class PrepareStage {
             stats.drop(DropReason.TOO_LONG);
             return;
         }
-        long hash = ContentHash.of(record);
         if (config.dedup() && !seen.add(hash)) {
             stats.drop(DropReason.DUPLICATE);
             return;
@@ -248,117 +209,6 @@ public final class PrepareStage {
         } else {
             train.write(out);
             stats.train.add(out, length);
-        }
-    }
-
-    /**
-     * The reader thread: parses and cleans every file in order into batches; ends with an end
-     * marker or a failure. Cleaning is here rather than in the writer to balance the two threads.
-     */
-    private static void readAll(List<InputFile> files, TextCleaner cleaner, BlockingQueue<Batch> queue, AtomicLong bytesRead,
-                                List<Manifest.FileEntry> entries) {
-        try {
-            BatchingSink sink = new BatchingSink(queue, cleaner);
-            for (InputFile file : files) {
-                MessageDigest digest = Hashing.newSha256();
-                try (InputStream in = new TrackedInput(Files.newInputStream(file.path()), digest, bytesRead)) {
-                    RawReader.of(file.format(), file.spec()).read(in, file.path().toString(), sink);
-                    in.transferTo(java.io.OutputStream.nullOutputStream());  // hash any tail a reader left unread
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot read " + file.path() + ": " + e.getMessage(), e);
-                }
-                entries.add(new Manifest.FileEntry(file.path().toString(), file.bytes(), HexFormat.of().formatHex(digest.digest())));
-            }
-            sink.flush();
-            queue.put(new Batch(null, null, true));
-        } catch (InterruptedException | BatchingSink.Interrupted e) {
-            // the writer stopped (failure or strict mode); nothing more to do
-        } catch (Throwable e) {
-            try {
-                queue.put(new Batch(null, e, false));
-            } catch (InterruptedException ignored) {
-                // the writer is gone already
-            }
-        }
-    }
-
-    /** Cleans what readers find and collects it into batches for the queue. */
-    private static final class BatchingSink implements RecordSink {
-        /** Unchecked, so readers need not know about the queue. */
-        static final class Interrupted extends RuntimeException {
-            Interrupted() {
-                super(null, null, false, false);
-            }
-        }
-
-        private final BlockingQueue<Batch> queue;
-        private final TextCleaner cleaner;
-        private List<Object> items = new ArrayList<>(BATCH_SIZE);
-
-        BatchingSink(BlockingQueue<Batch> queue, TextCleaner cleaner) {
-            this.queue = queue;
-            this.cleaner = cleaner;
-        }
-
-        @Override
-        public void record(Record raw) {
-            add(cleaner.clean(raw));
-        }
-
-        @Override
-        public void problem(Problem problem) {
-            add(problem);
-        }
-
-        private void add(Object item) {
-            items.add(item);
-            if (items.size() >= BATCH_SIZE) {
-                flush();
-            }
-        }
-
-        void flush() {
-            if (items.isEmpty()) {
-                return;
-            }
-            try {
-                queue.put(new Batch(items, null, false));
-            } catch (InterruptedException e) {
-                throw new Interrupted();
-            }
-            items = new ArrayList<>(BATCH_SIZE);
-        }
-    }
-
-    /** Hashes and counts the bytes as a reader pulls them. */
-    private static final class TrackedInput extends FilterInputStream {
-        private final MessageDigest digest;
-        private final AtomicLong counter;
-
-        TrackedInput(InputStream in, MessageDigest digest, AtomicLong counter) {
-            super(in);
-            this.digest = digest;
-            this.counter = counter;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) {
-                digest.update((byte) b);
-                counter.incrementAndGet();
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] buf, int off, int len) throws IOException {
-            int n = super.read(buf, off, len);
-            if (n > 0) {
-                digest.update(buf, off, n);
-                counter.addAndGet(n);
-            }
-            return n;
         }
     }
 }
