@@ -177,6 +177,41 @@ class PrepareStageTest {
     }
 
     @Test
+    void aCsvHeaderWithoutTheConfiguredColumnsFailsEvenWithoutStrict() throws IOException {
+        Path in = write("big/tickets.csv", "question,answer\nq,a\n");
+        write("big/a.txt", "x\n".repeat(10));
+        Path out = tmp.resolve("out");
+        StageInputException e = assertThrows(StageInputException.class,
+                () -> PrepareStage.run(PrepareConfig.of(out, InputSpec.of(tmp.resolve("big").toString())), false));
+        assertTrue(e.getMessage().startsWith(in + ":1: the CSV header has no column 'user'"), e.getMessage());
+        assertFalse(Files.exists(out));
+
+        PrepareStage.Result ok = PrepareStage.run(PrepareConfig.of(out,
+                new InputSpec(in.toString(), null, "question", "answer", null)), false);
+        assertEquals(1, ok.train() + ok.val());
+    }
+
+    @Test
+    void aFolderWithoutDataFilesIsAnError() throws IOException {
+        write("empty/README.md", "nothing here");
+        StageInputException e = assertThrows(StageInputException.class,
+                () -> PrepareStage.run(PrepareConfig.of(tmp.resolve("out"), InputSpec.of(tmp.resolve("empty").toString())), false));
+        assertEquals(tmp.resolve("empty") + ": folder has no .txt, .jsonl, .json, .inst or .csv files", e.getMessage());
+    }
+
+    @Test
+    void formatsAreDetectedByExtension() {
+        assertEquals(RawFormat.TEXT, RawFormat.detect(Path.of("a/Book.TXT")));
+        assertEquals(RawFormat.INST, RawFormat.detect(Path.of("chats.inst.txt")));
+        assertEquals(RawFormat.INST, RawFormat.detect(Path.of("chats.inst")));
+        assertEquals(RawFormat.JSONL, RawFormat.detect(Path.of("x.json")));
+        assertEquals(RawFormat.JSONL, RawFormat.detect(Path.of("x.ndjson")));
+        assertEquals(RawFormat.CSV, RawFormat.detect(Path.of("x.csv")));
+        assertEquals(null, RawFormat.detect(Path.of("x.parquet")));
+        assertEquals(RawFormat.CSV, RawFormat.parse(" CSV "));
+    }
+
+    @Test
     void anUnknownExtensionNeedsAFormat() throws IOException {
         Path in = write("dialogues.dat", "{\"user\": \"u\", \"agent\": \"a\"}\n");
         StageInputException e = assertThrows(StageInputException.class,
