@@ -200,6 +200,24 @@ class PrepareStageTest {
     }
 
     @Test
+    void recordsComeOutInInputOrderAcrossManyBatchesAndFiles() throws IOException {
+        StringBuilder lines = new StringBuilder();
+        for (int i = 1; i <= 6000; i++) {
+            lines.append("{\"user\": \"question ").append(i).append("\", \"agent\": \"answer ").append(i).append("\"}\n");
+        }
+        Path first = write("first.jsonl", lines.toString());
+        Path second = write("second.jsonl", lines.toString().replace("question", "other question"));
+        Path out = tmp.resolve("out");
+        PrepareStage.run(PrepareConfig.of(out, InputSpec.of(first.toString()), InputSpec.of(second.toString())).withSplit(0, 1), false);
+        List<Record> records = readRecords(out.resolve("train.jsonl"));
+        assertEquals(12000, records.size());
+        for (int i = 0; i < 12000; i++) {
+            Path file = i < 6000 ? first : second;
+            assertEquals(file + ":" + (i % 6000 + 1), records.get(i).source());
+        }
+    }
+
+    @Test
     void formatsAreDetectedByExtension() {
         assertEquals(RawFormat.TEXT, RawFormat.detect(Path.of("a/Book.TXT")));
         assertEquals(RawFormat.INST, RawFormat.detect(Path.of("chats.inst.txt")));
