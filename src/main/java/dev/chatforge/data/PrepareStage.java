@@ -19,12 +19,12 @@ import java.util.stream.Stream;
  * empty, out-of-range and duplicate records, and splits the rest into {@code train.jsonl} and
  * {@code val.jsonl} with a {@code manifest.json}.
  *
- * <p>It streams: a background thread reads and parses the files, a small pool cleans the
- * records, and the calling thread filters, de-duplicates, hashes and writes them in input order
+ * <p>It streams: a background thread reads and parses the files, a small pool cleans and hashes
+ * the records, and the calling thread filters, de-duplicates and writes them in input order
  * ({@link ReadAhead}). The queues between them are bounded, so memory stays flat whatever the
  * corpus size (only the 64-bit hashes of kept records accumulate), and the work spreads over
- * two cores. Records come out in input order, so a run is
- * reproducible byte for byte (apart from the manifest's timestamp).
+ * the cores. Input order is kept, so a run is reproducible byte for byte (apart from the
+ * manifest's timestamps).
  */
 public final class PrepareStage {
     public static final String STAGE = "prepare";
