@@ -78,6 +78,11 @@ public final class PrepareStage {
         stats.seconds = (System.nanoTime() - start) / 1e9;
         Result result = new Result(output, stats.seen(), stats.train.records, stats.val.records, stats.droppedTotal(),
                 stats.badInput(), stats.bytesRead, stats.seconds);
+        long unshown = stats.badInput() - stats.firstProblems.size();
+        if (unshown > 0) {
+            System.err.printf(Locale.ROOT, "prepare: %d more bad records skipped but not shown (report_first: %d)%n", unshown,
+                    config.reportFirst());
+        }
         System.err.printf(Locale.ROOT, "prepare: %d records -> train %d, val %d; dropped %d%s; %.1f MB in %.2f s (%.1f MB/s) -> %s%n",
                 result.seen(), result.train(), result.val(), result.dropped(),
                 result.dropped() == 0 ? "" : " (" + stats.droppedSummary() + ")",
