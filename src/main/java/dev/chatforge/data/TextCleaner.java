@@ -114,37 +114,24 @@ public final class TextCleaner {
                 }
                 continue;
             }
-            boolean drop = extra.indexOf(c) >= 0;
+            int cp = c;
+            int width = 1;
+            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                cp = Character.toCodePoint(c, s.charAt(i + 1));  // an emoji or other character beyond U+FFFF
+                width = 2;
+            }
+            boolean drop = !noExtra && extra.indexOf(cp) >= 0;
             char replacement = 0;
-            if (!drop && control) {
+            if (!drop && control && c != '\n' && c != '\t') {
                 if (c == '\r') {
                     drop = true;
                     if (i + 1 >= n || s.charAt(i + 1) != '\n') {
                         replacement = '\n';
                     }
-                } else if (c != '\n' && c != '\t') {
-                    int type = Character.getType(c);
-                    if (type == Character.CONTROL || type == Character.FORMAT) {
-                        drop = true;
-                    } else if (Character.isHighSurrogate(c)) {
-                        drop = i + 1 >= n || !Character.isLowSurrogate(s.charAt(i + 1));
-                        if (!drop) {
-                            int cp = Character.toCodePoint(c, s.charAt(i + 1));
-                            boolean dropPair = Character.getType(cp) == Character.FORMAT
-                                    || extra.indexOf(cp) >= 0;
-                            if (out != null) {
-                                if (!dropPair) {
-                                    out.append(c).append(s.charAt(i + 1));
-                                }
-                            } else if (dropPair) {
-                                out = new StringBuilder(n).append(s, 0, i);
-                            }
-                            i++;
-                            continue;
-                        }
-                    } else if (Character.isLowSurrogate(c)) {
-                        drop = true;  // a low surrogate not preceded by a high one
-                    }
+                } else {
+                    int type = Character.getType(cp);
+                    // SURROGATE here means an unpaired one: a pair was joined into cp above.
+                    drop = type == Character.CONTROL || type == Character.FORMAT || type == Character.SURROGATE;
                 }
             }
             if (drop) {
@@ -155,8 +142,9 @@ public final class TextCleaner {
                     out.append(replacement);
                 }
             } else if (out != null) {
-                out.append(c);
+                out.append(s, i, i + width);
             }
+            i += width - 1;
         }
         return out == null ? s : out.toString();
     }
