@@ -51,7 +51,7 @@ final class HtmlStripper {
                 }
                 String name = tagName(s, i);
                 if (name.equals("script") || name.equals("style")) {
-                    int close = s.toLowerCase(Locale.ROOT).indexOf("</" + name, end);
+                    int close = indexOfIgnoreCase(s, "</" + name, end);
                     int closeEnd = close < 0 ? -1 : s.indexOf('>', close);
                     i = closeEnd < 0 ? n : closeEnd + 1;
                     continue;
@@ -76,6 +76,15 @@ final class HtmlStripper {
             }
         }
         return out.toString();
+    }
+
+    private static int indexOfIgnoreCase(String s, String what, int from) {
+        for (int i = from; i + what.length() <= s.length(); i++) {
+            if (s.regionMatches(true, i, what, 0, what.length())) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** The index after a tag starting at {@code lt}, or -1 when '<' does not start a tag. */

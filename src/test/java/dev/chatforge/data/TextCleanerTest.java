@@ -38,7 +38,7 @@ class TextCleanerTest {
 
     @Test
     void stripsHtmlTagsAndDecodesEntities() {
-        String html = "<p>Hello&nbsp;<b>world</b> &amp; friends &lt;3 &#233;&#x1F600; &bogus; a < b</p><script>var x = '<p>';</script>"
+        String html = "<p>Hello&nbsp;<b>world</b> &amp; friends &lt;3 &#233;&#x1F600; &bogus; a < b</p><SCRIPT>var İ = '<p>';</Script>"
                 + "<!-- note --><div>Next<br/>line</div><style>p { color: red }</style>";
         assertEquals("\nHello\u00A0world & friends <3 é😀 &bogus; a < b\n\nNext\nline\n", clean(only("html"), html));
     }
