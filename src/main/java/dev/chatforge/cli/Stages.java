@@ -2,6 +2,8 @@ package dev.chatforge.cli;
 
 import dev.chatforge.config.ConfigFile;
 import dev.chatforge.config.StageConfig;
+import dev.chatforge.tokenizer.TokenizeConfig;
+import dev.chatforge.tokenizer.TokenizeStage;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -16,7 +18,8 @@ public final class Stages {
 
     static {
         RUNNERS.put("prepare", notYet("prepare"));
-        RUNNERS.put("tokenize", notYet("tokenize"));
+        RUNNERS.put("tokenize", (file, section, force) -> TokenizeStage.run(
+                bind(file, section, TokenizeConfig.class, TokenizeConfig.defaults()), force));
         RUNNERS.put("train", notYet("train"));
         RUNNERS.put("eval", notYet("eval"));
         RUNNERS.put("finetune", notYet("finetune"));
