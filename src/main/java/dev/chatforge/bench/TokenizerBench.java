@@ -90,14 +90,15 @@ public final class TokenizerBench {
             Path tokenizerFile = dir.resolve("tokenizer.json");
             Files.write(tokenizerFile, result.toTokenizerJson());
             Path jsonl = dir.resolve("train.jsonl");
-            try (BufferedWriter w = Files.newBufferedWriter(jsonl, StandardCharsets.UTF_8)) {
-                for (int i = 0; i < docs.size(); i++) {
-                    w.write(Json.COMPACT.writeValueAsString(Record.document("d" + i, "bench:" + i, docs.get(i))));
-                    w.write('\n');
-                }
-            }
-            try (ChatTokenizer warm = ChatTokenizer.load(tokenizerFile)) {
-                warm.encodeAll(slice); // JIT warm-up; the measured tokenizer below starts with an empty cache
+            writeJsonl(jsonl, docs);
+            Path warmJsonl = dir.resolve("warm.jsonl");
+            writeJsonl(warmJsonl, slice);
+            // JIT warm-up of the whole path on the slice; the measured run below uses a fresh
+            // tokenizer, so its word cache starts empty.
+            try (ChatTokenizer warm = ChatTokenizer.load(tokenizerFile);
+                 Progress progress = new Progress("bench warm-up", Files.size(warmJsonl), "B")) {
+                new SplitEncoder(warm, ChatTemplate.TURNS, threads, List.of(), tokenizerFile.toString())
+                        .encode(warmJsonl, dir.resolve("warm.bin"), progress);
             }
             SplitEncoder.Stats stats;
             long e0;
@@ -141,6 +142,15 @@ public final class TokenizerBench {
             }
         } finally {
             AtomicFiles.deleteQuietly(dir);
+        }
+    }
+
+    private static void writeJsonl(Path file, List<String> docs) throws IOException {
+        try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            for (int i = 0; i < docs.size(); i++) {
+                w.write(Json.COMPACT.writeValueAsString(Record.document("d" + i, "bench:" + i, docs.get(i))));
+                w.write('\n');
+            }
         }
     }
 

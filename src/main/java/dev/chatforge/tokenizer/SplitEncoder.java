@@ -87,8 +87,12 @@ public final class SplitEncoder {
             conversations += r.isConversation() ? 1 : 0;
         }
         if (batch.firstLine() == 1) {
-            // The first batch of every split is also encoded by Hugging Face and compared.
-            tokenizer.verifyAgainstNative(texts.subList(0, Math.min(texts.size(), 64)));
+            // The start of every split (up to ~64 KB) is also encoded by Hugging Face and compared.
+            int n = 0;
+            for (long chars = 0; n < texts.size() && chars < 65_536; n++) {
+                chars += texts.get(n).length();
+            }
+            tokenizer.verifyAgainstNative(texts.subList(0, n));
         }
         int[][] parts = tokenizer.encodeAll(texts);
         int total = records.size();
