@@ -191,7 +191,8 @@ public final class TokenizeStage {
 
     private static Path requireFile(Path file) {
         if (!Files.isRegularFile(file)) {
-            throw new StageInputException(file + ": tokenizer file not found (key 'tokenizer')");
+            throw new StageInputException(file + ": tokenizer file not found (key 'tokenizer': an existing"
+                    + " tokenizer.json, e.g. a trained checkpoint's; a checkpoint has one once `chatforge train` wrote it)");
         }
         return file;
     }
