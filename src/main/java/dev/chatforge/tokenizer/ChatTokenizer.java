@@ -23,14 +23,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * Encodes and decodes with a byte-level BPE {@code tokenizer.json}: the one encoder of chatforge,
  * used by tokenize for the corpus and by finetune, generate and chat for prompts.
  *
- * <p>The ids are Hugging Face's: encoding goes through DJL's {@link HuggingFaceTokenizer}
- * (without truncation, padding or added special tokens; DJL's defaults would cut at 512 tokens).
- * It is made fast by the structure of GPT-2's scheme: text is first split at special tokens,
- * then into words by {@link PreTokenizer}, and BPE never merges across words; so each distinct
- * word is encoded once by the native tokenizer and its ids are reused from a cache. Text whose
+ * <p>The ids are Hugging Face's, as DJL's {@link HuggingFaceTokenizer} gives them (no truncation,
+ * padding or added special tokens: DJL's defaults would cut at 512 tokens). Encoding is made
+ * fast by the structure of GPT-2's scheme: text is split at special tokens first, then into words
+ * by {@link PreTokenizer}, and BPE never merges across words; so each distinct word is encoded
+ * once and its ids are reused from a cache. A new word is encoded by {@link BpeEncoder} (the same
+ * merge rule in Java, 30× cheaper than a native call per word); words over 64 bytes, text with
  * characters this JVM might classify differently from the native library (unassigned code
- * points) is handed to the native tokenizer whole. Tests check the result equals DJL's encoding
- * of the whole text.
+ * points), and tokenizers that split otherwise (a normalizer, a prefix space) go to the native
+ * tokenizer. Equality with DJL's encoding of the whole text is what the tests check, and
+ * {@link #verifyAgainstNative} checks it at run time on the start of every split tokenize writes.
  *
  * <p>Thread-safe. Close it to release the native tokenizer.
  */
@@ -107,7 +109,7 @@ public final class ChatTokenizer implements AutoCloseable {
         return json.vocabSize();
     }
 
-    /** Special tokens and their ids, in id order. */
+    /** Special tokens and their ids, in the order of the file's {@code added_tokens}. */
     public Map<String, Integer> specialTokens() {
         return Collections.unmodifiableMap(specialIds);
     }
