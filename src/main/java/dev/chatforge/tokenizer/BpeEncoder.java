@@ -11,9 +11,10 @@ import java.util.Map;
  * rank (leftmost first when the same pair occurs twice) until no pair has a rank.
  *
  * <p>It exists for speed only: filling {@link ChatTokenizer}'s word cache through the native
- * tokenizer costs about 30 µs a new word on this machine (Hugging Face keeps per-byte alignments
- * for every split), this about 1 µs. Its ids are checked equal to the native tokenizer's by the
- * tests and, at run time, on the first batch of every split tokenize encodes.
+ * tokenizer costs about 17 µs of CPU a new word here (Hugging Face keeps per-byte alignments for
+ * every split), this about 1.2 µs (measured on 83k distinct words). Its ids are checked equal to
+ * the native tokenizer's by the tests and, at run time, on the start of every split tokenize
+ * encodes.
  */
 final class BpeEncoder {
     /** Words longer than this (in bytes) go to the native tokenizer: the loop here is quadratic. */
