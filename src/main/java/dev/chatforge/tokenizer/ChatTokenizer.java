@@ -14,10 +14,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Encodes and decodes with a byte-level BPE {@code tokenizer.json}: the one encoder of chatforge,
@@ -39,7 +39,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class ChatTokenizer implements AutoCloseable {
     /** Words longer than this are not cached (rare, long runs of symbols or spaces). */
     private static final int MAX_CACHED_WORD = 48;
-    /** Bounds the cache's memory: beyond this many words, new words are encoded per batch. */
+    /** Bounds each cache's memory: beyond this many words, new words are encoded per call. */
     private static final int MAX_CACHE_ENTRIES = 1 << 19;
 
     private final Path path;
@@ -55,7 +55,8 @@ public final class ChatTokenizer implements AutoCloseable {
     private final String separator;
     private final int separatorId;
     private final byte[][] tokenBytes;
-    private final ConcurrentHashMap<String, int[]> cache = new ConcurrentHashMap<>();
+    /** One word cache per thread: no locking; a miss costs only a Java BPE run (~1 µs). */
+    private final ThreadLocal<WordCache> caches = ThreadLocal.withInitial(() -> new WordCache(MAX_CACHE_ENTRIES));
 
     private ChatTokenizer(Path path, TokenizerJson json, HuggingFaceTokenizer hf) {
         this.path = path;
@@ -206,56 +207,45 @@ public final class ChatTokenizer implements AutoCloseable {
         if (!json.gpt2Split()) {
             return nativeEncode(texts);
         }
-        // Pass 1: split every text into pieces: special ids, cached word ids, new words (String),
-        // and text the native tokenizer must see whole (Whole).
-        List<List<Object>> pieces = new ArrayList<>(texts.size());
+        WordCache cache = caches.get();
+        // Pass 1: known words and special tokens become ids; each new word or piece of text the
+        // native tokenizer must see whole becomes a placeholder -(index + 1) into `pending`.
         Pending pending = new Pending();
-        for (String text : texts) {
-            List<Object> out = new ArrayList<>();
-            splitAtAddedTokens(text, out, pending);
-            pieces.add(out);
-        }
-        if (!pending.words.isEmpty()) {
-            List<String> words = new ArrayList<>(pending.words.keySet());
-            int[][] encoded = encodeWords(words);
-            boolean room = cache.size() < MAX_CACHE_ENTRIES;
-            for (int i = 0; i < words.size(); i++) {
-                pending.words.put(words.get(i), encoded[i]);
-                if (room && words.get(i).length() <= MAX_CACHED_WORD) {
-                    cache.put(words.get(i), encoded[i]);
+        IntList[] outs = new IntList[texts.size()];
+        for (int t = 0; t < texts.size(); t++) {
+            String text = texts.get(t);
+            IntList out = new IntList(text.length() / 3 + 4);
+            splitter.split(text, new SpecialTokenSplitter.Sink() {
+                @Override
+                public void text(int start, int end) {
+                    encodeRange(text, start, end, out, cache, pending);
                 }
-            }
+
+                @Override
+                public void special(String token) {
+                    out.add(addedIds.get(token));
+                }
+            });
+            outs[t] = out;
         }
-        if (!pending.wholes.isEmpty()) {
-            List<String> wholes = new ArrayList<>(pending.wholes.keySet());
-            int[][] encoded = nativeEncodeWords(wholes);
-            for (int i = 0; i < wholes.size(); i++) {
-                pending.wholes.put(wholes.get(i), encoded[i]);
-            }
-        }
-        // Pass 2: concatenate.
+        int[][] resolved = pending.resolve(cache);
+        // Pass 2: replace the placeholders.
         int[][] result = new int[texts.size()][];
         for (int t = 0; t < texts.size(); t++) {
-            List<Object> out = pieces.get(t);
+            IntList out = outs[t];
             int n = 0;
             for (int i = 0; i < out.size(); i++) {
-                Object p = out.get(i);
-                if (p instanceof Integer) {
-                    n++;
-                } else {
-                    int[] w = p instanceof int[] known ? known
-                            : p instanceof Whole whole ? pending.wholes.get(whole.text()) : pending.words.get((String) p);
-                    out.set(i, w);
-                    n += w.length;
-                }
+                int v = out.get(i);
+                n += v >= 0 ? 1 : resolved[-v - 1].length;
             }
             int[] ids = new int[n];
             int at = 0;
-            for (Object p : out) {
-                if (p instanceof Integer special) {
-                    ids[at++] = special;
+            for (int i = 0; i < out.size(); i++) {
+                int v = out.get(i);
+                if (v >= 0) {
+                    ids[at++] = v;
                 } else {
-                    int[] w = (int[]) p;
+                    int[] w = resolved[-v - 1];
                     System.arraycopy(w, 0, ids, at, w.length);
                     at += w.length;
                 }
@@ -265,46 +255,66 @@ public final class ChatTokenizer implements AutoCloseable {
         return result;
     }
 
-    /** What one {@link #encodeAll} call still has to encode. */
-    private static final class Pending {
-        final LinkedHashMap<String, int[]> words = new LinkedHashMap<>();
-        final LinkedHashMap<String, int[]> wholes = new LinkedHashMap<>();
-    }
-
-    /** Text the native tokenizer must see in one piece. */
-    private record Whole(String text) {}
-
-    private void splitAtAddedTokens(String text, List<Object> out, Pending pending) {
-        splitter.split(text, new SpecialTokenSplitter.Sink() {
-            @Override
-            public void text(int start, int end) {
-                splitWords(text, start, end, out, pending);
-            }
-
-            @Override
-            public void special(String token) {
-                out.add(addedIds.get(token));
-            }
-        });
-    }
-
-    private void splitWords(String text, int from, int to, List<Object> out, Pending pending) {
+    private void encodeRange(String text, int from, int to, IntList out, WordCache cache, Pending pending) {
         if (!PreTokenizer.isSafe(text, from, to)) {
-            String whole = text.substring(from, to);
-            out.add(new Whole(whole));
-            pending.wholes.putIfAbsent(whole, null);
+            out.add(pending.placeholder(text.substring(from, to), true));
             return;
         }
-        PreTokenizer.split(text, from, to, (start, end) -> {
-            String word = text.substring(start, end);
-            int[] ids = cache.get(word);
+        for (int start = from; start < to; ) {
+            int end = PreTokenizer.pieceEnd(text, start, to);
+            int[] ids = cache.get(text, start, end, WordCache.hash(text, start, end));
             if (ids != null) {
-                out.add(ids); // resolved now: pass 2 needs no second lookup
+                out.addAll(ids);
             } else {
-                out.add(word);
-                pending.words.putIfAbsent(word, null);
+                out.add(pending.placeholder(text.substring(start, end), false));
             }
-        });
+            start = end;
+        }
+    }
+
+    /** What one {@link #encodeAll} call still has to encode: new words and whole pieces. */
+    private final class Pending {
+        private final Map<String, Integer> indexOfWord = new HashMap<>();
+        private final Map<String, Integer> indexOfWhole = new HashMap<>();
+        private final List<String> items = new ArrayList<>();
+        private final List<Boolean> whole = new ArrayList<>();
+
+        int placeholder(String piece, boolean isWhole) {
+            Map<String, Integer> index = isWhole ? indexOfWhole : indexOfWord;
+            Integer k = index.get(piece);
+            if (k == null) {
+                k = items.size();
+                index.put(piece, k);
+                items.add(piece);
+                whole.add(isWhole);
+            }
+            return -(k + 1);
+        }
+
+        /** Encodes every pending piece; new words also go into the cache. */
+        int[][] resolve(WordCache cache) {
+            int[][] out = new int[items.size()][];
+            List<String> words = new ArrayList<>();
+            List<String> wholes = new ArrayList<>();
+            for (int k = 0; k < items.size(); k++) {
+                (whole.get(k) ? wholes : words).add(items.get(k));
+            }
+            int[][] wordIds = words.isEmpty() ? new int[0][] : encodeWords(words);
+            int[][] wholeIds = wholes.isEmpty() ? new int[0][] : nativeEncodeWords(wholes);
+            int w = 0;
+            int h = 0;
+            for (int k = 0; k < items.size(); k++) {
+                if (whole.get(k)) {
+                    out[k] = wholeIds[h++];
+                } else {
+                    out[k] = wordIds[w++];
+                    if (items.get(k).length() <= MAX_CACHED_WORD) {
+                        cache.put(items.get(k), out[k]);
+                    }
+                }
+            }
+            return out;
+        }
     }
 
     /** New words through {@link BpeEncoder}; long ones and unusual text through the native tokenizer. */

@@ -32,8 +32,8 @@ final class PreparedSplit implements Iterator<PreparedSplit.Batch>, AutoCloseabl
     private long lineNumber;
     private Batch next;
 
-    /** Raw lines with the number of the first; {@code null} entries are blank lines. */
-    record Batch(Path file, long firstLine, List<String> lines, long chars) {
+    /** Raw lines with the number of the first ({@code null}: a blank line) and their size in bytes. */
+    record Batch(Path file, long firstLine, List<String> lines, long bytes) {
         /** Parses the lines; a bad line is a {@link StageInputException} naming file and line. */
         List<Record> records() {
             List<Record> out = new ArrayList<>(lines.size());
@@ -117,17 +117,19 @@ final class PreparedSplit implements Iterator<PreparedSplit.Batch>, AutoCloseabl
         List<String> lines = new ArrayList<>();
         long first = lineNumber + 1;
         long chars = 0;
+        long bytes = 0;
         try {
             String line;
             while (chars < batchChars && (line = reader.readLine()) != null) {
                 lineNumber++;
                 lines.add(line.isBlank() ? null : line);
                 chars += line.length() + 1;
+                bytes += SplitEncoder.utf8Length(line) + 1; // for progress against the file size
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }
-        return lines.isEmpty() ? null : new Batch(file, first, lines, chars);
+        return lines.isEmpty() ? null : new Batch(file, first, lines, bytes);
     }
 
     @Override

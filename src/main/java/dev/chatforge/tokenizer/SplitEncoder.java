@@ -21,7 +21,7 @@ public final class SplitEncoder {
     public record Stats(long records, long conversations, long tokens, long trainedTokens, long textBytes, boolean hasMask) {}
 
     private record Encoded(int[] ids, byte[] mask, int size, long records, long conversations, long textBytes,
-                           long chars) {}
+                           long fileBytes) {}
 
     private final ChatTokenizer tokenizer;
     private final ChatTemplate template;
@@ -45,7 +45,7 @@ public final class SplitEncoder {
     }
 
     public Stats encode(Path jsonl, Path target, Progress progress) {
-        long[] totals = new long[5]; // records, conversations, textBytes, trained, chars
+        long[] totals = new long[5]; // records, conversations, textBytes, trained, file bytes read
         try (PreparedSplit split = new PreparedSplit(jsonl, 1 << 19);
              TokenFileWriter out = new TokenFileWriter(target, tokenizer.vocabSize(), true)) {
             ParallelBatches.run(split, this::encodeBatch, batch -> {
@@ -56,7 +56,7 @@ public final class SplitEncoder {
                 totals[0] += batch.records();
                 totals[1] += batch.conversations();
                 totals[2] += batch.textBytes();
-                totals[4] += batch.chars();
+                totals[4] += batch.fileBytes();
                 progress.update(totals[4]);
             }, threads);
             boolean hasMask = totals[1] > 0;
@@ -116,7 +116,7 @@ public final class SplitEncoder {
             mask[at] = records.get(r).isConversation() ? (byte) 0 : (byte) 1;
             at++;
         }
-        return new Encoded(ids, mask, total, records.size(), conversations, textBytes, batch.chars());
+        return new Encoded(ids, mask, total, records.size(), conversations, textBytes, batch.bytes());
     }
 
     /** UTF-8 length without encoding (the per-record cost adds up over a corpus). */

@@ -164,7 +164,7 @@ public final class TokenizeStage {
                 for (var record : batch.records()) {
                     counter.add(ChatTemplate.join(PreparedSplit.render(record, template)));
                 }
-                return new Object[] {counter, batch.chars()};
+                return new Object[] {counter, batch.bytes()};
             }, result -> {
                 words.addAll((WordCounter) result[0]);
                 read[0] += (Long) result[1];

@@ -23,10 +23,12 @@ public final class WordCounter {
         specials.split(text, new SpecialTokenSplitter.Sink() {
             @Override
             public void text(int start, int end) {
-                PreTokenizer.split(text, start, end, (s, e) -> {
+                for (int s = start; s < end; ) {
+                    int e = PreTokenizer.pieceEnd(text, s, end);
                     counts.computeIfAbsent(text.substring(s, e), k -> new long[1])[0]++;
                     words++;
-                });
+                    s = e;
+                }
             }
 
             @Override
