@@ -4,6 +4,8 @@ import dev.chatforge.config.ConfigFile;
 import dev.chatforge.config.StageConfig;
 import dev.chatforge.data.PrepareConfig;
 import dev.chatforge.data.PrepareStage;
+import dev.chatforge.tokenizer.TokenizeConfig;
+import dev.chatforge.tokenizer.TokenizeStage;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -19,7 +21,8 @@ public final class Stages {
     static {
         RUNNERS.put("prepare", (file, section, force) ->
                 PrepareStage.run(bind(file, section, PrepareConfig.class, PrepareConfig.defaults()), force));
-        RUNNERS.put("tokenize", notYet("tokenize"));
+        RUNNERS.put("tokenize", (file, section, force) -> TokenizeStage.run(
+                bind(file, section, TokenizeConfig.class, TokenizeConfig.defaults()), force));
         RUNNERS.put("train", notYet("train"));
         RUNNERS.put("eval", notYet("eval"));
         RUNNERS.put("finetune", notYet("finetune"));
