@@ -2,6 +2,8 @@ package dev.chatforge.cli;
 
 import dev.chatforge.config.ConfigFile;
 import dev.chatforge.config.StageConfig;
+import dev.chatforge.data.PrepareConfig;
+import dev.chatforge.data.PrepareStage;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -15,7 +17,8 @@ public final class Stages {
     private static final Map<String, StageRunner> RUNNERS = new LinkedHashMap<>();
 
     static {
-        RUNNERS.put("prepare", notYet("prepare"));
+        RUNNERS.put("prepare", (file, section, force) ->
+                PrepareStage.run(bind(file, section, PrepareConfig.class, PrepareConfig.defaults()), force));
         RUNNERS.put("tokenize", notYet("tokenize"));
         RUNNERS.put("train", (file, section, force) -> dev.chatforge.train.TrainStage.run(
                 bind(file, section, dev.chatforge.train.TrainConfig.class, dev.chatforge.train.TrainConfig.defaults()), force));
