@@ -4,6 +4,12 @@ import dev.chatforge.config.ConfigFile;
 import dev.chatforge.config.StageConfig;
 import dev.chatforge.data.PrepareConfig;
 import dev.chatforge.data.PrepareStage;
+import dev.chatforge.eval.EvalConfig;
+import dev.chatforge.eval.EvalStage;
+import dev.chatforge.tokenizer.TokenizeConfig;
+import dev.chatforge.tokenizer.TokenizeStage;
+import dev.chatforge.train.TrainConfig;
+import dev.chatforge.train.TrainStage;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -19,9 +25,12 @@ public final class Stages {
     static {
         RUNNERS.put("prepare", (file, section, force) ->
                 PrepareStage.run(bind(file, section, PrepareConfig.class, PrepareConfig.defaults()), force));
-        RUNNERS.put("tokenize", notYet("tokenize"));
-        RUNNERS.put("train", notYet("train"));
-        RUNNERS.put("eval", notYet("eval"));
+        RUNNERS.put("tokenize", (file, section, force) -> TokenizeStage.run(
+                bind(file, section, TokenizeConfig.class, TokenizeConfig.defaults()), force));
+        RUNNERS.put("train", (file, section, force) ->
+                TrainStage.run(bind(file, section, TrainConfig.class, TrainConfig.defaults()), force));
+        RUNNERS.put("eval", (file, section, force) ->
+                EvalStage.run(bind(file, section, EvalConfig.class, EvalConfig.defaults()), force));
         RUNNERS.put("finetune", notYet("finetune"));
         RUNNERS.put("generate", notYet("generate"));
         RUNNERS.put("chat", notYet("chat"));
