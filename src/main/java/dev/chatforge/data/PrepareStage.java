@@ -146,6 +146,8 @@ public final class PrepareStage {
                 for (Object item : batch) {
                     if (item instanceof Problem problem) {
                         reportProblem(problem, config, stats);
+                    } else if (item instanceof ReadAhead.FileDone done) {
+                        stats.fileDone(done.path());
                     } else {
                         ReadAhead.Cleaned cleaned = (ReadAhead.Cleaned) item;
                         keepOrDrop(cleaned.record(), cleaned.hash(), split, seen, config, stats, train, val);

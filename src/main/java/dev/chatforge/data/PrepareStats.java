@@ -44,6 +44,12 @@ final class PrepareStats {
     final SplitCounts val = new SplitCounts();
     final EnumMap<DropReason, Long> dropped = new EnumMap<>(DropReason.class);
     final List<String> firstProblems = new ArrayList<>();
+    /** Records seen and kept from one input file. */
+    record InputCounts(String path, long seen, long kept) {}
+
+    final List<InputCounts> byInput = new ArrayList<>();
+    private long seenBefore;
+    private long keptBefore;
     long bytesRead;
     double seconds;
 
@@ -55,6 +61,13 @@ final class PrepareStats {
 
     void drop(DropReason reason) {
         dropped.merge(reason, 1L, Long::sum);
+    }
+
+    /** Closes the counts of one input file: what was seen and kept since the previous one. */
+    void fileDone(String path) {
+        byInput.add(new InputCounts(path, seen() - seenBefore, kept() - keptBefore));
+        seenBefore = seen();
+        keptBefore = kept();
     }
 
     long kept() {
@@ -93,6 +106,13 @@ final class PrepareStats {
         ObjectNode splits = node.putObject("splits");
         splits.set("train", train.toJson());
         splits.set("val", val.toJson());
+        var inputs = node.putArray("by_input");
+        for (InputCounts counts : byInput) {
+            ObjectNode n = inputs.addObject();
+            n.put("path", counts.path());
+            n.put("records_seen", counts.seen());
+            n.put("records_kept", counts.kept());
+        }
         node.put("bytes_read", bytesRead);
         node.put("seconds", Math.round(seconds * 1000) / 1000.0);
         firstProblems.forEach(node.putArray("first_problems")::add);

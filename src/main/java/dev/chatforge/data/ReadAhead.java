@@ -38,6 +38,9 @@ final class ReadAhead implements AutoCloseable {
     /** A cleaned record with its content hash, computed on the pool too (it reads every char). */
     record Cleaned(Record record, long hash) {}
 
+    /** Marks the end of one input file in the stream of items, so the caller can count per file. */
+    record FileDone(String path) {}
+
     /** What readers produced, in order: {@link Cleaned} records and problems; or the end; or a failure. */
     private record Batch(List<Object> items, Throwable failure) {
         static final Batch END = new Batch(null, null);
@@ -62,7 +65,10 @@ final class ReadAhead implements AutoCloseable {
         reader.start();
     }
 
-    /** The next batch ({@link Cleaned} records and {@link Problem}s, in input order), or null after the last. */
+    /**
+     * The next batch, in input order: {@link Cleaned} records, {@link Problem}s and a
+     * {@link FileDone} after each file; or null after the last.
+     */
     List<Object> next() throws InterruptedException {
         if (ended) {
             return null;
@@ -123,6 +129,7 @@ final class ReadAhead implements AutoCloseable {
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot read " + file.path() + ": " + e.getMessage(), e);
                 }
+                sink.add(new FileDone(file.path().toString()));
                 synchronized (inputEntries) {
                     inputEntries.add(new Manifest.FileEntry(file.path().toString(), file.bytes(),
                             HexFormat.of().formatHex(digest.digest())));
@@ -167,7 +174,7 @@ final class ReadAhead implements AutoCloseable {
             add(problem);
         }
 
-        private void add(Object item) {
+        void add(Object item) {
             items.add(item);
             if (items.size() >= BATCH_SIZE) {
                 flush();

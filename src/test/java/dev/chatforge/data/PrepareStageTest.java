@@ -50,6 +50,15 @@ class PrepareStageTest {
         for (JsonNode split : stats.get("splits")) {
             assertEquals(split.get("records").asLong(), split.get("documents").asLong() + split.get("conversations").asLong());
         }
+        long seenByInput = 0;
+        long keptByInput = 0;
+        for (JsonNode input : stats.get("by_input")) {
+            seenByInput += input.get("records_seen").asLong();
+            keptByInput += input.get("records_kept").asLong();
+        }
+        assertEquals(stats.get("records_seen").asLong(), seenByInput, "by_input adds up to records_seen");
+        assertEquals(train + val, keptByInput, "by_input adds up to records_kept");
+        assertEquals(manifest.inputs().size(), stats.get("by_input").size());
         assertEquals(train, Files.readAllLines(out.resolve("train.jsonl")).size());
         assertEquals(val, Files.readAllLines(out.resolve("val.jsonl")).size());
         assertEquals(List.of("train.jsonl", "val.jsonl"), manifest.outputs().stream().map(Manifest.FileEntry::path).toList());
@@ -104,6 +113,10 @@ class PrepareStageTest {
 
         JsonNode stats = checkManifest(out);
         assertEquals(2, stats.get("dropped_by_reason").get("duplicate").asLong());
+        JsonNode text = stats.get("by_input").get(0);
+        assertEquals(raw.resolve("a.txt").toString(), text.get("path").asText());
+        assertEquals(3, text.get("records_seen").asLong());
+        assertEquals(2, text.get("records_kept").asLong(), "its third document is a duplicate");
         Manifest manifest = Manifest.read(out, "prepare");
         assertEquals(4, manifest.inputs().size(), "notes.md has no known extension and is skipped");
         assertEquals(0.05, manifest.config().get("val_fraction").asDouble());
