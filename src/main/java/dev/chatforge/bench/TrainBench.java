@@ -90,7 +90,8 @@ public final class TrainBench {
             throw new java.io.UncheckedIOException(e);
         }
         long[] stepStart = new long[1];
-        long[] timed = {0, 0}; // nanos, steps, counted after a few warm-up steps
+        long[] timed = {0, 0, 0}; // wall nanos, steps, process CPU nanos; counted after a few warm-up steps
+        long[] cpuStart = new long[1];
         int warmup = Math.min(10, steps / 4);
         long[] rss = {0, 0};
         ObjectNode result = Json.MAPPER.createObjectNode();
@@ -102,9 +103,11 @@ public final class TrainBench {
                 new Trainer(model, adamW, TrainerState.start(1, null), options, new RandomWindows(data, block, 1), null)
                         .onStep(s -> {
                             long now = System.nanoTime();
+                            long cpuNow = cpuNanos();
                             if (s.step() > warmup && s.step() < steps) { // the last step also writes a checkpoint
                                 timed[0] += now - stepStart[0];
                                 timed[1]++;
+                                timed[2] += cpuNow - cpuStart[0];
                             }
                             if (s.step() == Math.min(100, steps)) {
                                 rss[0] = rssBytes();
@@ -113,9 +116,13 @@ public final class TrainBench {
                                 rss[1] = rssBytes();
                             }
                             stepStart[0] = System.nanoTime();
+                            cpuStart[0] = cpuNanos();
                         }).run();
             }
             double trainTps = (double) batch * block * timed[1] / (timed[0] / 1e9);
+            // Tokens per CPU-second of this process: robust to other processes sharing the cores
+            // (with one PyTorch thread it is what one idle core would do).
+            double trainPerCpuSecond = (double) batch * block * timed[1] / (timed[2] / 1e9);
             // Evaluation: forward only, no gradients, the same batch shape.
             TokenSource evalData = randomTokens(batch * block * 40 + 1, config.vocabSize(), 2);
             Perplexity.evaluate(model, randomTokens(batch * block * 3 + 1, config.vocabSize(), 3), block, block, batch, null);
@@ -130,10 +137,12 @@ public final class TrainBench {
                     .put("parameters", config.parameterCount()).put("steps", steps)
                     .put("train_tokens_per_sec", Math.round(trainTps))
                     .put("ms_per_step", round(timed[0] / 1e6 / timed[1]))
+                    .put("train_tokens_per_cpu_sec", Math.round(trainPerCpuSecond))
                     .put("eval_tokens_per_sec", Math.round(evalTps))
                     .put("mfu_percent", round(100 * mfu));
-            System.out.printf(Locale.ROOT, "train %,.0f tok/s (%.1f ms/step) | eval %,.0f tok/s | MFU %.1f%% of %.0f GFLOP/s%n",
-                    trainTps, timed[0] / 1e6 / timed[1], evalTps, 100 * mfu, peakGflops);
+            System.out.printf(Locale.ROOT, "train %,.0f tok/s (%.1f ms/step; %,.0f tok per CPU-second) | eval %,.0f tok/s | "
+                    + "MFU %.1f%% of %.0f GFLOP/s%n", trainTps, timed[0] / 1e6 / timed[1], trainPerCpuSecond, evalTps,
+                    100 * mfu, peakGflops);
             if (steps >= 100) {
                 double growth = 100.0 * (rss[1] - rss[0]) / rss[0];
                 result.put("rss_mb_step_100", rss[0] / 1_000_000).put("rss_mb_last_step", rss[1] / 1_000_000)
@@ -169,6 +178,11 @@ public final class TrainBench {
             }
             return 2.0 * n * n * n / best / 1e9;
         }
+    }
+
+    static long cpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
     }
 
     static long rssBytes() {
