@@ -100,7 +100,7 @@ public final class TrainBench {
                     1.0, Integer.MAX_VALUE, 1, Integer.MAX_VALUE, 1, out, null, null);
             try (AdamW adamW = Trainer.newOptimizer(model, options)) {
                 stepStart[0] = System.nanoTime();
-                new Trainer(model, adamW, TrainerState.start(1, null), options, new RandomWindows(data, block, 1), null)
+                new Trainer(model, adamW, TrainerState.start(1, null), options, new RandomWindows(data, block, 1), java.util.List.of())
                         .onStep(s -> {
                             long now = System.nanoTime();
                             long cpuNow = cpuNanos();
