@@ -127,8 +127,7 @@ public final class Trainer {
                             "loss is %s (gradient norm %s) at step %d with learning rate %.3g; training stopped. The last "
                                     + "good checkpoint is %s (step %s). Lower learning_rate, set grad_clip, or resume "
                                     + "from it with different settings.",
-                            result.loss(), result.gradNorm(), step + 1, lr, latest(options.outputDir()),
-                            startStep > 0 || state.valLoss() != null ? lastSavedStep() : "none yet"));
+                            result.loss(), result.gradNorm(), step + 1, lr, latest(options.outputDir()), lastSavedStep()));
                 }
                 windowNanos += stepNanos;
                 windowSteps++;
