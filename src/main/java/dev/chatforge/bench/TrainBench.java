@@ -112,7 +112,7 @@ public final class TrainBench {
                             if (s.step() == Math.min(100, steps)) {
                                 rss[0] = rssBytes();
                             }
-                            if (s.step() == steps) {
+                            if (s.step() == steps - 1) { // before the last step's checkpoint write
                                 rss[1] = rssBytes();
                             }
                             stepStart[0] = System.nanoTime();
@@ -148,7 +148,7 @@ public final class TrainBench {
                 result.put("rss_mb_step_100", rss[0] / 1_000_000).put("rss_mb_last_step", rss[1] / 1_000_000)
                         .put("rss_growth_percent", round(growth));
                 System.out.printf(Locale.ROOT, "RSS %,d MB at step 100, %,d MB at step %d (%+.1f%%)%n",
-                        rss[0] / 1_000_000, rss[1] / 1_000_000, steps, growth);
+                        rss[0] / 1_000_000, rss[1] / 1_000_000, steps - 1, growth);
             }
         } finally {
             AtomicFiles.deleteQuietly(out);
