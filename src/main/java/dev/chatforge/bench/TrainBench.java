@@ -36,6 +36,14 @@ import java.util.Locale;
  * </pre>
  * Configs (as issue 4 asks): n_layer 4, n_head 4, n_embd 128, block 128, batch 16, vocab 2,048;
  * and n_layer 6, n_head 6, n_embd 384, block 256, batch 8, vocab 2,048.
+ *
+ * <p>RSS includes the Java heap, whose pages are touched lazily as the garbage collector
+ * cycles through them: to see the native memory alone, run with a fixed, pre-touched heap:
+ * <pre>
+ *   java -Xms256m -Xmx256m -XX:+AlwaysPreTouch -cp "target/chatforge.jar:target/lib/*" \
+ *        dev.chatforge.bench.TrainBench
+ * </pre>
+ * The peak is re-measured right before each config, since on a shared machine it moves.
  */
 public final class TrainBench {
     private TrainBench() {}
@@ -63,12 +71,9 @@ public final class TrainBench {
         ObjectNode summary = Json.MAPPER.createObjectNode();
         summary.put("device", d.toString());
         summary.put("threads", System.getProperty("ai.djl.pytorch.num_threads", "default"));
-        double peak = matmulPeakGflops(d);
-        summary.put("fp32_matmul_peak_gflops", round(peak));
-        System.out.printf(Locale.ROOT, "fp32 matmul peak (2048×2048, best of 10): %.1f GFLOP/s%n", peak);
         ArrayNode configs = summary.putArray("configs");
-        configs.add(measure(GPT2Config.of(2048, 128, 128, 4, 4), 16, steps, peak, d));
-        configs.add(measure(GPT2Config.of(2048, 256, 384, 6, 6), 8, largeSteps, peak, d));
+        configs.add(measure(GPT2Config.of(2048, 128, 128, 4, 4), 16, steps, d));
+        configs.add(measure(GPT2Config.of(2048, 256, 384, 6, 6), 8, largeSteps, d));
         try {
             System.out.println(Json.MAPPER.writeValueAsString(summary));
         } catch (IOException e) {
@@ -77,8 +82,10 @@ public final class TrainBench {
         return 0;
     }
 
-    static ObjectNode measure(GPT2Config config, int batch, int steps, double peakGflops, Device device) {
+    static ObjectNode measure(GPT2Config config, int batch, int steps, Device device) {
         int block = config.nPositions();
+        double peakGflops = matmulPeakGflops(device);
+        System.out.printf(Locale.ROOT, "%nfp32 matmul peak (2048×2048, best of 10): %.1f GFLOP/s%n", peakGflops);
         System.out.printf(Locale.ROOT, "%n== n_layer %d, n_head %d, n_embd %d, block %d, batch %d, vocab %d (%.2fM parameters), %d steps%n",
                 config.nLayer(), config.nHead(), config.nEmbd(), block, batch, config.vocabSize(),
                 config.parameterCount() / 1e6, steps);
@@ -90,32 +97,42 @@ public final class TrainBench {
             throw new java.io.UncheckedIOException(e);
         }
         long[] stepStart = new long[1];
-        long[] timed = {0, 0}; // nanos, steps, counted after a few warm-up steps
+        long[] timed = {0, 0, 0}; // wall nanos, steps, process CPU nanos; counted after a few warm-up steps
+        long[] cpuStart = new long[1];
         int warmup = Math.min(10, steps / 4);
         long[] rss = {0, 0};
+        int[] arrays = {0, 0};
         ObjectNode result = Json.MAPPER.createObjectNode();
         try (GPT2 model = GPT2.create(config, device, 1)) {
             TrainOptions options = new TrainOptions(batch, 1, steps, LrSchedule.constant(3e-4), 0.9, 0.95, 1e-8, 0.1,
                     1.0, Integer.MAX_VALUE, 1, Integer.MAX_VALUE, 1, out, null, null);
             try (AdamW adamW = Trainer.newOptimizer(model, options)) {
                 stepStart[0] = System.nanoTime();
-                new Trainer(model, adamW, TrainerState.start(1, null), options, new RandomWindows(data, block, 1), null)
+                new Trainer(model, adamW, TrainerState.start(1, null), options, new RandomWindows(data, block, 1), java.util.List.of())
                         .onStep(s -> {
                             long now = System.nanoTime();
+                            long cpuNow = cpuNanos();
                             if (s.step() > warmup && s.step() < steps) { // the last step also writes a checkpoint
                                 timed[0] += now - stepStart[0];
                                 timed[1]++;
+                                timed[2] += cpuNow - cpuStart[0];
                             }
                             if (s.step() == Math.min(100, steps)) {
                                 rss[0] = rssBytes();
+                                arrays[0] = model.manager().getManagedArrays().size();
                             }
-                            if (s.step() == steps) {
+                            if (s.step() == steps - 1) { // before the last step's checkpoint write
                                 rss[1] = rssBytes();
+                                arrays[1] = model.manager().getManagedArrays().size();
                             }
                             stepStart[0] = System.nanoTime();
+                            cpuStart[0] = cpuNanos();
                         }).run();
             }
             double trainTps = (double) batch * block * timed[1] / (timed[0] / 1e9);
+            // Tokens per CPU-second of this process: robust to other processes sharing the cores
+            // (with one PyTorch thread it is what one idle core would do).
+            double trainPerCpuSecond = (double) batch * block * timed[1] / (timed[2] / 1e9);
             // Evaluation: forward only, no gradients, the same batch shape.
             TokenSource evalData = randomTokens(batch * block * 40 + 1, config.vocabSize(), 2);
             Perplexity.evaluate(model, randomTokens(batch * block * 3 + 1, config.vocabSize(), 3), block, block, batch, null);
@@ -125,21 +142,27 @@ public final class TrainBench {
             long n = config.parameterCount() - (long) config.nPositions() * config.nEmbd();
             double flopsPerToken = 6.0 * n + 12.0 * config.nLayer() * block * config.nEmbd();
             double mfu = flopsPerToken * trainTps / (peakGflops * 1e9);
-            result.put("n_layer", config.nLayer()).put("n_head", config.nHead()).put("n_embd", config.nEmbd())
+            result.put("fp32_matmul_peak_gflops", round(peakGflops))
+                    .put("n_layer", config.nLayer()).put("n_head", config.nHead()).put("n_embd", config.nEmbd())
                     .put("block_size", block).put("batch", batch).put("vocab", config.vocabSize())
                     .put("parameters", config.parameterCount()).put("steps", steps)
                     .put("train_tokens_per_sec", Math.round(trainTps))
                     .put("ms_per_step", round(timed[0] / 1e6 / timed[1]))
+                    .put("train_tokens_per_cpu_sec", Math.round(trainPerCpuSecond))
                     .put("eval_tokens_per_sec", Math.round(evalTps))
                     .put("mfu_percent", round(100 * mfu));
-            System.out.printf(Locale.ROOT, "train %,.0f tok/s (%.1f ms/step) | eval %,.0f tok/s | MFU %.1f%% of %.0f GFLOP/s%n",
-                    trainTps, timed[0] / 1e6 / timed[1], evalTps, 100 * mfu, peakGflops);
+            System.out.printf(Locale.ROOT, "train %,.0f tok/s (%.1f ms/step; %,.0f tok per CPU-second) | eval %,.0f tok/s | "
+                    + "MFU %.1f%% of %.0f GFLOP/s%n", trainTps, timed[0] / 1e6 / timed[1], trainPerCpuSecond, evalTps,
+                    100 * mfu, peakGflops);
             if (steps >= 100) {
                 double growth = 100.0 * (rss[1] - rss[0]) / rss[0];
+                long heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted();
                 result.put("rss_mb_step_100", rss[0] / 1_000_000).put("rss_mb_last_step", rss[1] / 1_000_000)
-                        .put("rss_growth_percent", round(growth));
-                System.out.printf(Locale.ROOT, "RSS %,d MB at step 100, %,d MB at step %d (%+.1f%%)%n",
-                        rss[0] / 1_000_000, rss[1] / 1_000_000, steps, growth);
+                        .put("rss_growth_percent", round(growth)).put("heap_committed_mb", heap / 1_000_000)
+                        .put("model_manager_arrays", arrays[1]).put("model_manager_arrays_step_100", arrays[0]);
+                System.out.printf(Locale.ROOT, "RSS %,d MB at step 100, %,d MB at step %d (%+.1f%%; Java heap committed %,d MB); "
+                        + "arrays in the model's manager: %d at step 100, %d at the end%n",
+                        rss[0] / 1_000_000, rss[1] / 1_000_000, steps - 1, growth, heap / 1_000_000, arrays[0], arrays[1]);
             }
         } finally {
             AtomicFiles.deleteQuietly(out);
@@ -169,6 +192,11 @@ public final class TrainBench {
             }
             return 2.0 * n * n * n / best / 1e9;
         }
+    }
+
+    static long cpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
     }
 
     static long rssBytes() {

@@ -75,14 +75,16 @@ public final class EvalStage {
         report.put("data", config.data().toString());
         report.put("split", config.split());
         report.put("tokens_scored", result.tokens());
-        report.put("scored", masked ? "agent tokens only (loss mask)" : "every token after the first");
+        report.put("scored", masked ? "trained tokens only (loss mask: documents and agent turns, not user/system turns)"
+                : "every token after the first");
         report.put("loss", result.meanLoss());
         report.put("perplexity", result.perplexity());
-        if (!masked && textBytes > 0) {
+        if (textBytes > 0) {
+            // over every token, masked or not: the byte count is the whole text's
             report.put("bits_per_byte", result.bitsPerByte(textBytes));
             report.put("text_bytes", textBytes);
         } else {
-            report.putNull("bits_per_byte"); // the byte count covers the whole text, not only the scored tokens
+            report.putNull("bits_per_byte");
         }
         report.put("block_size", block);
         report.put("stride", stride);
@@ -92,12 +94,13 @@ public final class EvalStage {
 
         System.out.printf(Locale.ROOT, "eval %s on %s/%s (%,d tokens%s, %s windows of %d, stride %d)%n",
                 config.checkpoint(), config.data(), config.split(), result.tokens(),
-                masked ? ", agent tokens only" : "", stride == block ? "non-overlapping" : "sliding", block, stride);
+                masked ? " the loss mask trains on" : "", stride == block ? "non-overlapping" : "sliding", block, stride);
         System.out.printf(Locale.ROOT, "  loss           %.4f nats/token%n", result.meanLoss());
         System.out.printf(Locale.ROOT, "  perplexity     %.3f%n", result.perplexity());
         System.out.printf(Locale.ROOT, "  bits per byte  %s%n", report.get("bits_per_byte").isNull()
-                ? "n/a" + (masked ? " (masked: scored tokens are not the whole text)" : " (manifest has no text_bytes)")
-                : String.format(Locale.ROOT, "%.4f", report.get("bits_per_byte").asDouble()));
+                ? "n/a (the tokenize manifest has no text_bytes)"
+                : String.format(Locale.ROOT, "%.4f%s", report.get("bits_per_byte").asDouble(),
+                        masked ? " (over all " + String.format(Locale.ROOT, "%,d", result.allTokens()) + " tokens)" : ""));
         System.out.printf(Locale.ROOT, "  speed          %,d tokens/s%n", report.get("tokens_per_sec").asLong());
         if (config.report() != null) {
             try {

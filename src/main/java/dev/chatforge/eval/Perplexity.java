@@ -17,16 +17,20 @@ import java.util.List;
  * context. With a smaller stride, windows start every {@code stride} tokens and score only the
  * predictions no earlier window scored (as Hugging Face's perplexity guide does).
  *
- * <p>With a loss mask (conversations) only mask-1 tokens are scored.
+ * <p>With a loss mask (conversations) the loss and perplexity are over mask-1 tokens only (the
+ * ones training learns); bits per byte always covers every token, since the byte count is the
+ * whole text's.
  */
 public final class Perplexity {
     private Perplexity() {}
 
     /**
-     * @param tokens      tokens scored (with a weight > 0)
-     * @param lossSumNats Σ −ln p(token | context) over them
+     * @param tokens         tokens scored (loss mask 1, or all without a mask)
+     * @param lossSumNats    Σ −ln p(token | context) over them
+     * @param allTokens      every token after the first, mask or not
+     * @param allLossSumNats Σ −ln p over all of them (for bits per byte of the whole text)
      */
-    public record Result(long tokens, double lossSumNats, double seconds) {
+    public record Result(long tokens, double lossSumNats, long allTokens, double allLossSumNats, double seconds) {
         public double meanLoss() {
             return lossSumNats / tokens;
         }
@@ -35,9 +39,9 @@ public final class Perplexity {
             return Math.exp(meanLoss());
         }
 
-        /** Σ loss in bits / UTF-8 bytes of the text: comparable across tokenizers. */
+        /** Σ loss over all tokens in bits / UTF-8 bytes of the text: comparable across tokenizers. */
         public double bitsPerByte(long textBytes) {
-            return lossSumNats / Math.log(2) / textBytes;
+            return allLossSumNats / Math.log(2) / textBytes;
         }
     }
 
@@ -66,7 +70,9 @@ public final class Perplexity {
         long start = System.nanoTime();
         List<Window> windows = windows(source.size(), blockSize, stride);
         double lossSum = 0;
+        double allLossSum = 0;
         long scored = 0;
+        long all = 0;
         int i = 0;
         while (i < windows.size()) {
             // a batch of consecutive windows of the same length (all but possibly the last)
@@ -79,6 +85,7 @@ public final class Perplexity {
             int[] inputs = new int[rows * length];
             int[] targets = new int[rows * length];
             float[] weights = new float[rows * length];
+            float[] counted = new float[rows * length]; // scored by this window, ignoring the mask
             int[] window = new int[length + 1];
             byte[] mask = new byte[length + 1];
             for (int r = 0; r < rows; r++) {
@@ -89,19 +96,22 @@ public final class Perplexity {
                 System.arraycopy(window, 1, targets, r * length, length);
                 for (int t = w.scoreFrom(); t < length; t++) {
                     weights[r * length + t] = mask[t + 1]; // all ones without a mask
+                    counted[r * length + t] = 1;
                     scored += mask[t + 1];
+                    all++;
                 }
             }
             try (NDManager m = model.manager().newSubManager()) {
                 Shape shape = new Shape(rows, length);
-                NDArray logits = model.forward(m.create(inputs, shape), false);
-                lossSum += GPT2.weightedLossSum(logits, m.create(targets, shape), m.create(weights, shape)).getFloat();
+                NDArray losses = GPT2.tokenLosses(model.forward(m.create(inputs, shape), false), m.create(targets, shape));
+                lossSum += losses.mul(m.create(weights, shape)).sum().getFloat();
+                allLossSum += losses.mul(m.create(counted, shape)).sum().getFloat();
             }
             if (progress != null) {
                 progress.add((long) rows * length);
             }
             i = j;
         }
-        return new Result(scored, lossSum, (System.nanoTime() - start) / 1e9);
+        return new Result(scored, lossSum, all, allLossSum, (System.nanoTime() - start) / 1e9);
     }
 }

@@ -99,6 +99,7 @@ public record Checkpoint(Path dir, GPT2Config config, GPT2 model, Path tokenizer
                 Files.copy(metricsFile, tmp.resolve(MetricsLog.FILE_NAME));
             }
             state.write(tmp);
+            readableByAll(tmp);
             AtomicFiles.publishDirectory(tmp, target, true);
         } catch (IOException e) {
             AtomicFiles.deleteQuietly(tmp);
@@ -118,10 +119,20 @@ public record Checkpoint(Path dir, GPT2Config config, GPT2 model, Path tokenizer
                     Files.copy(f, tmp.resolve(f.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
                 }
             }
+            readableByAll(tmp);
             AtomicFiles.publishDirectory(tmp, target, true);
         } catch (IOException e) {
             AtomicFiles.deleteQuietly(tmp);
             throw new UncheckedIOException("cannot write checkpoint " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Temporary folders are created owner-only; a published checkpoint is shared like any output. */
+    private static void readableByAll(Path dir) {
+        try {
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (UnsupportedOperationException | IOException e) {
+            // not a POSIX file system: keep the default
         }
     }
 

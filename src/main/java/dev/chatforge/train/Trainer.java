@@ -55,13 +55,19 @@ public final class Trainer {
      */
     public Trainer(GPT2 model, AdamW optimizer, TrainerState start, TrainOptions options, DataSampler train,
                    TokenSource validation) {
+        this(model, optimizer, start, options, train, validation == null ? List.of()
+                : FixedWindows.of(validation, train.blockSize(), options.evalWindows(), options.batchSize()));
+    }
+
+    /** As above, with validation batches chosen by the caller (empty: no validation, no best/). */
+    public Trainer(GPT2 model, AdamW optimizer, TrainerState start, TrainOptions options, DataSampler train,
+                   List<TokenBatch> validation) {
         this.model = model;
         this.optimizer = optimizer;
         this.options = options;
         this.train = train;
         this.state = start;
-        this.validation = validation == null ? List.of()
-                : FixedWindows.of(validation, train.blockSize(), options.evalWindows(), options.batchSize());
+        this.validation = List.copyOf(validation);
         train.seek(start.samplerPosition());
     }
 
@@ -121,8 +127,7 @@ public final class Trainer {
                             "loss is %s (gradient norm %s) at step %d with learning rate %.3g; training stopped. The last "
                                     + "good checkpoint is %s (step %s). Lower learning_rate, set grad_clip, or resume "
                                     + "from it with different settings.",
-                            result.loss(), result.gradNorm(), step + 1, lr, latest(options.outputDir()),
-                            startStep > 0 || state.valLoss() != null ? lastSavedStep() : "none yet"));
+                            result.loss(), result.gradNorm(), step + 1, lr, latest(options.outputDir()), lastSavedStep()));
                 }
                 windowNanos += stepNanos;
                 windowSteps++;

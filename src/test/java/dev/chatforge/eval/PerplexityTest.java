@@ -53,7 +53,9 @@ class PerplexityTest {
         try (NDManager m = NDManager.newBaseManager(Device.cpu()); GPT2 model = uniformModel(config, m)) {
             Perplexity.Result r = Perplexity.evaluate(model, source, 32, 16, 4, null);
             assertEquals(trained, r.tokens());
+            assertEquals(299, r.allTokens());
             assertEquals(Math.log(50), r.meanLoss(), 1e-5);
+            assertEquals(299 * Math.log(50) / Math.log(2) / 1000, r.bitsPerByte(1000), 1e-5); // bpb covers all tokens
         }
     }
 

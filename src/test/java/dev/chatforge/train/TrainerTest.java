@@ -14,6 +14,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.chatforge.io.Json;
 import dev.chatforge.model.GPT2;
 import dev.chatforge.model.GPT2Config;
+import dev.chatforge.tokenizer.TokenSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -80,7 +81,7 @@ class TrainerTest {
         try (GPT2 model = GPT2.create(TINY, Device.cpu(), 3)) {
             TrainOptions o = options(out.resolve("a"), 16, 1, 3, LrSchedule.constant(1e-3), 100);
             try (AdamW adamW = Trainer.newOptimizer(model, o)) {
-                lossWhole = new Trainer(model, adamW, TrainerState.start(1234, null), o, new RandomWindows(data, 16, 9), null)
+                lossWhole = new Trainer(model, adamW, TrainerState.start(1234, null), o, new RandomWindows(data, 16, 9), (TokenSource) null)
                         .run().trainLoss();
             }
             whole = snapshot(model);
@@ -88,13 +89,40 @@ class TrainerTest {
         try (GPT2 model = GPT2.create(TINY, Device.cpu(), 3)) {
             TrainOptions o = options(out.resolve("b"), 4, 4, 3, LrSchedule.constant(1e-3), 100);
             try (AdamW adamW = Trainer.newOptimizer(model, o)) {
-                lossSplit = new Trainer(model, adamW, TrainerState.start(1234, null), o, new RandomWindows(data, 16, 9), null)
+                lossSplit = new Trainer(model, adamW, TrainerState.start(1234, null), o, new RandomWindows(data, 16, 9), (TokenSource) null)
                         .run().trainLoss();
             }
             split = snapshot(model);
         }
         assertEquals(lossWhole, lossSplit, 1e-5);
         assertTrue(maxDiff(whole, split) < 1e-5, "max parameter difference " + maxDiff(whole, split));
+    }
+
+    @Test
+    void withALossMaskAccumulationStillEqualsOneBigBatch(@TempDir Path out) {
+        // Micro-batches train on different numbers of tokens; dividing each by its own count
+        // would weight them wrongly. The trainer divides by the whole step's count.
+        int[] tokens = ArrayTokenSource.random(5000, 32, 11).tokens();
+        byte[] mask = new byte[tokens.length];
+        java.util.Random r = new java.util.Random(12);
+        for (int i = 0; i < mask.length; i++) {
+            mask[i] = (byte) (r.nextInt(4) == 0 ? 1 : 0);
+        }
+        ArrayTokenSource data = new ArrayTokenSource(tokens, mask, 32);
+        List<Map<String, float[]>> results = new ArrayList<>();
+        int[][] splits = {{8, 1}, {2, 4}};
+        for (int k = 0; k < 2; k++) {
+            try (GPT2 model = GPT2.create(TINY, Device.cpu(), 13)) {
+                TrainOptions o = options(out.resolve("m" + k), splits[k][0], splits[k][1], 2, LrSchedule.constant(1e-3), 100);
+                try (AdamW adamW = Trainer.newOptimizer(model, o)) {
+                    new Trainer(model, adamW, TrainerState.start(1, null), o, new RandomWindows(data, 16, 5), (TokenSource) null)
+                            .run();
+                }
+                results.add(snapshot(model));
+            }
+        }
+        float diff = maxDiff(results.get(0), results.get(1));
+        assertTrue(diff < 1e-5, "max parameter difference " + diff);
     }
 
     @Test
