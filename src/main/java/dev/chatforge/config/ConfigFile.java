@@ -287,15 +287,19 @@ public final class ConfigFile {
         return names;
     }
 
-    /** The known key closest to a misspelt one by edit distance, or null when none is close. */
+    /**
+     * The known key closest to a misspelt one, or null when none is close: a key that the given
+     * one abbreviates ("warmup" for "warmup_steps") first, else the nearest by edit distance.
+     */
     static String closest(String key, java.util.Collection<Object> known) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (Object candidate : known) {
-            int d = editDistance(key, candidate.toString());
+            String name = candidate.toString();
+            int d = name.startsWith(key) || key.startsWith(name) ? 1 : editDistance(key, name);
             if (d < bestDistance) {
                 bestDistance = d;
-                best = candidate.toString();
+                best = name;
             }
         }
         return best != null && bestDistance <= Math.max(2, key.length() / 3) ? best : null;
