@@ -1,0 +1,405 @@
+package dev.chatforge.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.Dropout;
+import ai.djl.nn.norm.LayerNorm;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * GPT-2, the whole model in one file (as nanoGPT's {@code model.py}), written on DJL's NDArray
+ * API: token + position embeddings, {@code n_layer} pre-LayerNorm blocks of causal multi-head
+ * self-attention and a 4× GELU MLP, a final LayerNorm, and an LM head tied to the token
+ * embedding.
+ *
+ * <p>Parameters are named and laid out exactly as Hugging Face's {@code GPT2LMHeadModel} stores
+ * them ({@code transformer.h.0.attn.c_attn.weight}, ...). GPT-2's projections are "Conv1D"
+ * layers whose weight is {@code (in, out)}, the transpose of a Linear layer's, so we keep that
+ * layout and compute {@code x @ W + b}: a checkpoint exports to (and imports from) the Hugging
+ * Face ecosystem without renaming or transposing anything.
+ *
+ * <p>Native memory: every DJL op attaches its result to the manager of its <em>first</em>
+ * operand. All ops here are written input-first ({@code x.matMul(W)}, never {@code W.op(x)}), so
+ * activations belong to the caller's per-step manager and the model's own manager holds only
+ * the parameters.
+ */
+public final class GPT2 implements AutoCloseable {
+    /** HF name prefix of the transformer body; the LM head has no tensor of its own (tied to wte). */
+    public static final String PREFIX = "transformer.";
+
+    private final GPT2Config config;
+    private final NDManager manager;
+    private final Map<String, NDArray> parameters = new LinkedHashMap<>();
+
+    private final NDArray wte; // (vocab, C) token embedding, also the LM head
+    private final NDArray wpe; // (n_positions, C) learned position embedding
+    private final Block[] blocks;
+    private final NDArray lnFWeight;
+    private final NDArray lnFBias;
+
+    /** One transformer block's parameters, Conv1D weights in (in, out) layout. */
+    private record Block(NDArray ln1Weight, NDArray ln1Bias,
+                         NDArray attnWeight, NDArray attnBias,       // c_attn: (C, 3C) fused Q, K, V
+                         NDArray attnProjWeight, NDArray attnProjBias, // c_proj: (C, C)
+                         NDArray ln2Weight, NDArray ln2Bias,
+                         NDArray fcWeight, NDArray fcBias,           // mlp.c_fc: (C, 4C)
+                         NDArray mlpProjWeight, NDArray mlpProjBias) {} // mlp.c_proj: (4C, C)
+
+    private GPT2(GPT2Config config, NDManager manager, Map<String, NDArray> tensors) {
+        this.config = config;
+        this.manager = manager;
+        long c = config.nEmbd();
+        wte = take(tensors, "wte.weight", config.vocabSize(), c);
+        wpe = take(tensors, "wpe.weight", config.nPositions(), c);
+        blocks = new Block[config.nLayer()];
+        for (int l = 0; l < blocks.length; l++) {
+            String h = "h." + l + ".";
+            blocks[l] = new Block(
+                    take(tensors, h + "ln_1.weight", c), take(tensors, h + "ln_1.bias", c),
+                    take(tensors, h + "attn.c_attn.weight", c, 3 * c), take(tensors, h + "attn.c_attn.bias", 3 * c),
+                    take(tensors, h + "attn.c_proj.weight", c, c), take(tensors, h + "attn.c_proj.bias", c),
+                    take(tensors, h + "ln_2.weight", c), take(tensors, h + "ln_2.bias", c),
+                    take(tensors, h + "mlp.c_fc.weight", c, 4 * c), take(tensors, h + "mlp.c_fc.bias", 4 * c),
+                    take(tensors, h + "mlp.c_proj.weight", 4 * c, c), take(tensors, h + "mlp.c_proj.bias", c));
+        }
+        lnFWeight = take(tensors, "ln_f.weight", c);
+        lnFBias = take(tensors, "ln_f.bias", c);
+    }
+
+    /**
+     * A freshly initialised model, as GPT-2 initialises it: weights normal(0, 0.02), the two
+     * residual projections of each block normal(0, 0.02/sqrt(2·n_layer)) so the residual
+     * stream's variance does not grow with depth, biases 0, LayerNorm gains 1. The random
+     * numbers come from a seeded Java RNG, so a seed gives the same model on every device.
+     */
+    public static GPT2 create(GPT2Config config, Device device, long seed) {
+        Random random = new Random(seed);
+        double std = config.initializerRange();
+        double residualStd = std / Math.sqrt(2.0 * config.nLayer());
+        long c = config.nEmbd();
+        NDManager manager = NDManager.newBaseManager(device);
+        Map<String, NDArray> t = new LinkedHashMap<>();
+        t.put("wte.weight", normal(manager, random, std, config.vocabSize(), c));
+        t.put("wpe.weight", normal(manager, random, std, config.nPositions(), c));
+        for (int l = 0; l < config.nLayer(); l++) {
+            String h = "h." + l + ".";
+            t.put(h + "ln_1.weight", manager.ones(new Shape(c)));
+            t.put(h + "ln_1.bias", manager.zeros(new Shape(c)));
+            t.put(h + "attn.c_attn.weight", normal(manager, random, std, c, 3 * c));
+            t.put(h + "attn.c_attn.bias", manager.zeros(new Shape(3 * c)));
+            t.put(h + "attn.c_proj.weight", normal(manager, random, residualStd, c, c));
+            t.put(h + "attn.c_proj.bias", manager.zeros(new Shape(c)));
+            t.put(h + "ln_2.weight", manager.ones(new Shape(c)));
+            t.put(h + "ln_2.bias", manager.zeros(new Shape(c)));
+            t.put(h + "mlp.c_fc.weight", normal(manager, random, std, c, 4 * c));
+            t.put(h + "mlp.c_fc.bias", manager.zeros(new Shape(4 * c)));
+            t.put(h + "mlp.c_proj.weight", normal(manager, random, residualStd, 4 * c, c));
+            t.put(h + "mlp.c_proj.bias", manager.zeros(new Shape(c)));
+        }
+        t.put("ln_f.weight", manager.ones(new Shape(c)));
+        t.put("ln_f.bias", manager.zeros(new Shape(c)));
+        Map<String, NDArray> named = new LinkedHashMap<>();
+        t.forEach((name, array) -> named.put(PREFIX + name, array));
+        return new GPT2(config, manager, named);
+    }
+
+    /**
+     * A model from tensors named as Hugging Face names them ({@code transformer.h.0...}, or
+     * without the {@code transformer.} prefix as OpenAI's original upload has them). The
+     * tensors are copied into the model's own manager on {@code device}; shapes are checked.
+     */
+    public static GPT2 fromTensors(GPT2Config config, Device device, Map<String, NDArray> tensors) {
+        NDManager manager = NDManager.newBaseManager(device);
+        Map<String, NDArray> named = new LinkedHashMap<>();
+        try {
+            for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
+                String name = e.getKey().startsWith(PREFIX) ? e.getKey() : PREFIX + e.getKey();
+                if (name.endsWith(".attn.bias") || name.endsWith(".attn.masked_bias") || name.equals(PREFIX + "lm_head.weight")) {
+                    continue; // HF buffers (causal mask) and the tied head: nothing to load
+                }
+                NDArray copy = e.getValue().toType(DataType.FLOAT32, true).toDevice(device, true);
+                copy.attach(manager);
+                named.put(name, copy);
+            }
+            return new GPT2(config, manager, named);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    private NDArray take(Map<String, NDArray> tensors, String name, long... shape) {
+        NDArray array = tensors.get(PREFIX + name);
+        if (array == null) {
+            throw new IllegalArgumentException("missing tensor '" + PREFIX + name + "'");
+        }
+        if (!array.getShape().equals(new Shape(shape))) {
+            throw new IllegalArgumentException("tensor '" + PREFIX + name + "' has shape " + array.getShape()
+                    + ", the config needs " + new Shape(shape));
+        }
+        array.setName(PREFIX + name);
+        array.setRequiresGradient(true);
+        parameters.put(PREFIX + name, array);
+        return array;
+    }
+
+    private static NDArray normal(NDManager manager, Random random, double std, long... shape) {
+        float[] values = new float[Math.toIntExact(new Shape(shape).size())];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) (random.nextGaussian() * std);
+        }
+        return manager.create(values, new Shape(shape));
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Forward
+    // ---------------------------------------------------------------------------------------
+
+    /**
+     * Logits for every position: {@code tokens} (B, T) int → (B, T, vocab_size) float. With
+     * {@code training}, dropout is on. Results belong to {@code tokens}' manager.
+     */
+    public NDArray forward(NDArray tokens, boolean training) {
+        return forward(tokens, null, training);
+    }
+
+    /**
+     * Incremental inference with a key/value cache: {@code tokens} (B, T) are the next T tokens
+     * after the {@code cache.length()} already seen; returns their logits (B, T, vocab_size)
+     * and appends their keys and values to the cache. The logits equal those of a full forward
+     * over the whole sequence; the caller must keep {@code cache.length() + T <= n_positions}
+     * (start a new cache from the last tokens when the context is full).
+     */
+    public NDArray forward(NDArray tokens, KVCache cache) {
+        if (cache == null) {
+            throw new IllegalArgumentException("cache is null; use forward(tokens, training) without one");
+        }
+        return forward(tokens, cache, false);
+    }
+
+    private NDArray forward(NDArray tokens, KVCache cache, boolean training) {
+        Shape shape = tokens.getShape();
+        if (shape.dimension() != 2) {
+            throw new IllegalArgumentException("tokens must be (batch, time), got shape " + shape);
+        }
+        long t = shape.get(1);
+        int offset = cache == null ? 0 : cache.length();
+        if (offset + t > config.nPositions()) {
+            throw new IllegalArgumentException("sequence of " + (offset + t) + " tokens is longer than n_positions = "
+                    + config.nPositions());
+        }
+        NDArray positions = tokens.getManager().arange(offset, (int) (offset + t), 1, DataType.INT64);
+        NDArray x = embedding(tokens, wte).add(embedding(positions, wpe)); // (B, T, C) + (T, C)
+        x = dropout(x, config.embdPdrop(), training);
+        NDArray mask = t > 1 ? causalMask(tokens.getManager(), t, offset) : null;
+        for (int l = 0; l < blocks.length; l++) {
+            Block block = blocks[l];
+            // Pre-LayerNorm residual block: x + attn(ln(x)), then x + mlp(ln(x)).
+            x = x.add(attention(block, l, layerNorm(x, block.ln1Weight(), block.ln1Bias()), mask, cache, training));
+            x = x.add(mlp(block, layerNorm(x, block.ln2Weight(), block.ln2Bias()), training));
+        }
+        if (cache != null) {
+            cache.advance((int) t);
+        }
+        x = layerNorm(x, lnFWeight, lnFBias);
+        // Tied LM head: logits = x · wteᵀ. Linear.linear takes the (out, in) weight as stored.
+        return Linear.linear(x, wte).singletonOrThrow();
+    }
+
+    /** Causal multi-head self-attention over a fused Q/K/V projection. */
+    private NDArray attention(Block block, int layer, NDArray x, NDArray mask, KVCache cache, boolean training) {
+        long b = x.getShape().get(0);
+        long t = x.getShape().get(1);
+        long c = config.nEmbd();
+        NDList qkv = conv1d(x, block.attnWeight(), block.attnBias()).split(3, 2); // 3 × (B, T, C)
+        // Scale q before the product: (T, hs) multiplies instead of (T, T).
+        NDArray q = heads(qkv.get(0), b, t).mul(1.0 / Math.sqrt(config.headSize())); // (B, nh, T, hs)
+        NDArray kT = heads(qkv.get(1), b, t).transpose(0, 1, 3, 2);                 // (B, nh, hs, T)
+        NDArray v = heads(qkv.get(2), b, t);                                         // (B, nh, T, hs)
+        if (cache != null) {
+            kT = cache.appendKeys(layer, kT);   // (B, nh, hs, past + T)
+            v = cache.appendValues(layer, v);   // (B, nh, past + T, hs)
+        }
+        NDArray att = q.matMul(kT);             // (B, nh, T, past + T)
+        if (mask != null) {
+            att = att.add(mask);                // -inf where a query would see a later token
+        }
+        att = dropout(att.softmax(-1), config.attnPdrop(), training);
+        NDArray y = att.matMul(v)               // (B, nh, T, hs)
+                .transpose(0, 2, 1, 3).reshape(b, t, c);
+        return dropout(conv1d(y, block.attnProjWeight(), block.attnProjBias()), config.residPdrop(), training);
+    }
+
+    /** The position-wise MLP: expand 4×, GELU, project back. */
+    private NDArray mlp(Block block, NDArray x, boolean training) {
+        NDArray h = gelu(conv1d(x, block.fcWeight(), block.fcBias()));
+        return dropout(conv1d(h, block.mlpProjWeight(), block.mlpProjBias()), config.residPdrop(), training);
+    }
+
+    /** (B, T, C) → (B, nh, T, hs). */
+    private NDArray heads(NDArray x, long b, long t) {
+        return x.reshape(b, t, config.nHead(), config.headSize()).transpose(0, 2, 1, 3);
+    }
+
+    /** GPT-2's Conv1D: {@code x @ W + b} with W stored (in, out). */
+    private static NDArray conv1d(NDArray x, NDArray weight, NDArray bias) {
+        return x.matMul(weight).add(bias);
+    }
+
+    /**
+     * "gelu" is the exact form, x·Φ(x) (erf), one native op in DJL; "gelu_new" is the tanh
+     * approximation GPT-2 was trained with, which differs by < 1e-3 and is needed only to run
+     * OpenAI's weights bit-faithfully. Our config.json names which one was used, so Hugging
+     * Face picks the same function on export.
+     */
+    private NDArray gelu(NDArray x) {
+        if (config.activationFunction().equals("gelu")) {
+            return ai.djl.nn.Activation.gelu(x);
+        }
+        // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))); not in-place: autograd keeps tanh's output.
+        NDArray inner = x.pow(3).mul(0.044715).add(x).mul(Math.sqrt(2 / Math.PI));
+        return x.mul(inner.tanh().add(1)).mul(0.5);
+    }
+
+    private NDArray layerNorm(NDArray x, NDArray gain, NDArray bias) {
+        return LayerNorm.layerNorm(x, new Shape(config.nEmbd()), gain, bias, (float) config.layerNormEpsilon())
+                .singletonOrThrow();
+    }
+
+    private static NDArray embedding(NDArray ids, NDArray table) {
+        return Embedding.embedding(ids, table, SparseFormat.DENSE).singletonOrThrow();
+    }
+
+    private static NDArray dropout(NDArray x, double p, boolean training) {
+        return training && p > 0 ? Dropout.dropout(x, (float) p, true).singletonOrThrow() : x;
+    }
+
+    /**
+     * Additive mask (T, past + T): 0 where query i (absolute position past + i) may attend key
+     * j, i.e. j <= past + i; -inf above that diagonal. Built per forward in the caller's
+     * manager: a few KB, negligible next to the attention product.
+     */
+    private static NDArray causalMask(NDManager manager, long t, int past) {
+        int rows = (int) t;
+        int cols = past + rows;
+        float[] values = new float[rows * cols];
+        for (int i = 0; i < rows; i++) {
+            Arrays.fill(values, i * cols + past + i + 1, (i + 1) * cols, Float.NEGATIVE_INFINITY);
+        }
+        return manager.create(values, new Shape(rows, cols));
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Loss
+    // ---------------------------------------------------------------------------------------
+
+    /**
+     * Negative log-likelihood of each target: logits (B, T, V), targets (B, T) int → (B, T).
+     * log-softmax + gather, since DJL's PyTorch JNI has no fused cross-entropy.
+     */
+    public static NDArray tokenLosses(NDArray logits, NDArray targets) {
+        NDArray index = targets.toType(DataType.INT64, false).expandDims(-1); // (B, T, 1)
+        return logits.logSoftmax(-1).gather(index, -1).squeeze(-1).neg();
+    }
+
+    /** Σ weight · NLL over all positions (a scalar); weight 0 leaves a token out of the loss. */
+    public static NDArray weightedLossSum(NDArray logits, NDArray targets, NDArray weights) {
+        return tokenLosses(logits, targets).mul(weights).sum();
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Accessors
+    // ---------------------------------------------------------------------------------------
+
+    public GPT2Config config() {
+        return config;
+    }
+
+    /** The manager that owns the parameters; create per-step sub-managers from it. */
+    public NDManager manager() {
+        return manager;
+    }
+
+    public Device device() {
+        return manager.getDevice();
+    }
+
+    /** Parameters by Hugging Face name, in HF order, HF (Conv1D) layout. Do not close them. */
+    public Map<String, NDArray> parameters() {
+        return Collections.unmodifiableMap(parameters);
+    }
+
+    /** A new, empty key/value cache for {@link #forward(NDArray, KVCache)}; close it when done. */
+    public KVCache newCache() {
+        return new KVCache(manager.newSubManager(), config.nLayer());
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+
+    /**
+     * Keys and values of the tokens seen so far, per layer, for incremental decoding. Keys are
+     * kept transposed (B, nh, hs, T) so both cached tensors are only ever the second operand of
+     * a product: the attention's intermediates then belong to the caller's manager, and only
+     * the concatenated cache belongs to the cache's own manager (the previous one is freed).
+     */
+    public static final class KVCache implements AutoCloseable {
+        private final NDManager manager;
+        private final NDArray[] keys;
+        private final NDArray[] values;
+        private int length;
+
+        KVCache(NDManager manager, int layers) {
+            this.manager = manager;
+            this.keys = new NDArray[layers];
+            this.values = new NDArray[layers];
+        }
+
+        /** Tokens already in the cache; the next token's position. */
+        public int length() {
+            return length;
+        }
+
+        NDArray appendKeys(int layer, NDArray kT) {
+            keys[layer] = append(keys[layer], kT, 3);
+            return keys[layer];
+        }
+
+        NDArray appendValues(int layer, NDArray v) {
+            values[layer] = append(values[layer], v, 2);
+            return values[layer];
+        }
+
+        private NDArray append(NDArray past, NDArray fresh, int axis) {
+            if (past == null) {
+                fresh.attach(manager);
+                return fresh;
+            }
+            NDArray joined = past.concat(fresh, axis); // belongs to the cache's manager (first operand)
+            past.close();
+            return joined;
+        }
+
+        void advance(int t) {
+            length += t;
+        }
+
+        @Override
+        public void close() {
+            manager.close();
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package dev.chatforge.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chatforge.io.Json;
+import dev.chatforge.io.StageInputException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The safetensors format (Hugging Face): an 8-byte little-endian header length, a JSON header
+ * {@code {name: {dtype, shape, data_offsets}}, "__metadata__": {...}}, then the raw tensor
+ * bytes. Written by hand so the header carries {@code "format": "pt"}, which
+ * {@code transformers} checks, and so reading maps the file instead of copying it into the heap.
+ */
+public final class SafeTensors {
+    private SafeTensors() {}
+
+    /** Writes {@code tensors} (in map order) to {@code file}. Caller handles atomicity. */
+    public static void write(Path file, Map<String, NDArray> tensors, Map<String, String> metadata) {
+        ObjectNode header = Json.COMPACT.createObjectNode();
+        ObjectNode meta = header.putObject("__metadata__");
+        meta.put("format", "pt");
+        metadata.forEach(meta::put);
+        long offset = 0;
+        for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
+            NDArray array = e.getValue();
+            long bytes = array.size() * array.getDataType().getNumOfBytes();
+            ObjectNode entry = header.putObject(e.getKey());
+            entry.put("dtype", array.getDataType().asSafetensors());
+            ArrayNode shape = entry.putArray("shape");
+            for (long d : array.getShape().getShape()) {
+                shape.add(d);
+            }
+            entry.putArray("data_offsets").add(offset).add(offset + bytes);
+            offset += bytes;
+        }
+        byte[] json;
+        try {
+            json = Json.COMPACT.writeValueAsBytes(header);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        int padded = (json.length + 7) / 8 * 8; // spec: data starts 8-byte aligned; pad with spaces
+        ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+        head.putLong(padded).put(json);
+        while (head.hasRemaining()) {
+            head.put((byte) ' ');
+        }
+        head.flip();
+        try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            writeFully(out, head);
+            for (NDArray array : tensors.values()) {
+                writeFully(out, array.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads every tensor of {@code file} into {@code manager}, in file order. */
+    public static Map<String, NDArray> read(Path file, NDManager manager) {
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = in.size();
+            if (size < 8) {
+                throw new StageInputException(file + ": not a safetensors file (" + size + " bytes)");
+            }
+            ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            in.read(lengthBytes, 0);
+            long headerLength = lengthBytes.flip().getLong();
+            if (headerLength <= 0 || headerLength > Math.min(size - 8, 100_000_000)) {
+                throw new StageInputException(file + ": not a safetensors file (header length " + headerLength + ")");
+            }
+            ByteBuffer headerBytes = ByteBuffer.allocate((int) headerLength);
+            in.read(headerBytes, 8);
+            JsonNode header = Json.MAPPER.readTree(new String(headerBytes.array(), StandardCharsets.UTF_8).trim());
+            long dataStart = 8 + headerLength;
+            Map<String, NDArray> tensors = new LinkedHashMap<>();
+            Iterator<Map.Entry<String, JsonNode>> fields = header.fields();
+            while (fields.hasNext()) {
+                Map.Entry<String, JsonNode> field = fields.next();
+                if (field.getKey().equals("__metadata__")) {
+                    continue;
+                }
+                tensors.put(field.getKey(), tensor(file, field.getKey(), field.getValue(), in, dataStart, manager));
+            }
+            return tensors;
+        } catch (NoSuchFileException e) {
+            throw new StageInputException(file + ": not found");
+        } catch (IOException e) {
+            throw new StageInputException(file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    /** One tensor, mapped on its own (a single map is limited to 2 GB; GPT-2 XL is 6 GB). */
+    private static NDArray tensor(Path file, String name, JsonNode entry, FileChannel in, long dataStart,
+                                  NDManager manager) throws IOException {
+        DataType type;
+        try {
+            type = DataType.fromSafetensors(entry.path("dtype").asText());
+        } catch (IllegalArgumentException e) {
+            throw new StageInputException(file + ": tensor '" + name + "' has unsupported dtype " + entry.path("dtype"));
+        }
+        long[] dims = new long[entry.path("shape").size()];
+        for (int i = 0; i < dims.length; i++) {
+            dims[i] = entry.path("shape").get(i).asLong();
+        }
+        Shape shape = new Shape(dims);
+        long begin = entry.path("data_offsets").path(0).asLong(-1);
+        long end = entry.path("data_offsets").path(1).asLong(-1);
+        if (begin < 0 || dataStart + end > in.size() || end - begin != shape.size() * type.getNumOfBytes()) {
+            throw new StageInputException(file + ": tensor '" + name + "' has data_offsets [" + begin + ", " + end
+                    + "] that do not fit its shape " + shape + " or the file; the file is truncated or corrupt");
+        }
+        MappedByteBuffer slice = in.map(FileChannel.MapMode.READ_ONLY, dataStart + begin, end - begin);
+        slice.order(ByteOrder.LITTLE_ENDIAN);
+        // DJL may wrap a direct buffer without copying; the copy makes the tensor own its
+        // memory, so it stays valid (and writable) after the read-only mapping goes away.
+        NDArray mapped = manager.create(slice, shape, type);
+        NDArray array = mapped.duplicate();
+        mapped.close();
+        array.setName(name);
+        return array;
+    }
+
+    private static void writeFully(FileChannel out, ByteBuffer buffer) throws IOException {
+        while (buffer.hasRemaining()) {
+            out.write(buffer);
+        }
+    }
+}
