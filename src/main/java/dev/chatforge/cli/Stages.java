@@ -17,8 +17,10 @@ public final class Stages {
     static {
         RUNNERS.put("prepare", notYet("prepare"));
         RUNNERS.put("tokenize", notYet("tokenize"));
-        RUNNERS.put("train", notYet("train"));
-        RUNNERS.put("eval", notYet("eval"));
+        RUNNERS.put("train", (file, section, force) -> dev.chatforge.train.TrainStage.run(
+                bind(file, section, dev.chatforge.train.TrainConfig.class, dev.chatforge.train.TrainConfig.defaults()), force));
+        RUNNERS.put("eval", (file, section, force) -> dev.chatforge.eval.EvalStage.run(
+                bind(file, section, dev.chatforge.eval.EvalConfig.class, dev.chatforge.eval.EvalConfig.defaults()), force));
         RUNNERS.put("finetune", notYet("finetune"));
         RUNNERS.put("generate", notYet("generate"));
         RUNNERS.put("chat", notYet("chat"));

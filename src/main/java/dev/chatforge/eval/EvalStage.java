@@ -1,0 +1,119 @@
+package dev.chatforge.eval;
+
+import ai.djl.Device;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chatforge.config.ConfigException;
+import dev.chatforge.io.AtomicFiles;
+import dev.chatforge.io.Hashing;
+import dev.chatforge.io.Json;
+import dev.chatforge.io.Progress;
+import dev.chatforge.io.StageInputException;
+import dev.chatforge.model.GPT2Config;
+import dev.chatforge.tokenizer.TokenFile;
+import dev.chatforge.train.Checkpoint;
+import dev.chatforge.train.Devices;
+import dev.chatforge.train.TokenizedData;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * {@code chatforge eval}: mean cross-entropy of a checkpoint over every token of a split, its
+ * perplexity exp(mean loss), and bits per byte (total loss in bits / UTF-8 bytes of the split's
+ * text, comparable across tokenizers). Human-readable report on stdout; JSON to {@code report}.
+ */
+public final class EvalStage {
+    private EvalStage() {}
+
+    public static ObjectNode run(EvalConfig config, boolean force) {
+        if (config.report() != null) {
+            AtomicFiles.checkWritable(config.report(), force);
+        }
+        TokenizedData data = TokenizedData.read(config.data());
+        TokenFile tokens = data.open(config.split());
+        GPT2Config modelConfig = GPT2Config.read(requireFolder(config.checkpoint()));
+        if (tokens.vocabSize() != modelConfig.vocabSize()) {
+            throw new StageInputException(tokens.path() + ": token ids from a vocabulary of " + tokens.vocabSize()
+                    + ", but the checkpoint " + config.checkpoint() + " has vocab_size " + modelConfig.vocabSize()
+                    + "; tokenize the data with the checkpoint's tokenizer.json");
+        }
+        Path ownTokenizer = config.checkpoint().resolve(Checkpoint.TOKENIZER);
+        Path dataTokenizer = config.data().resolve(Checkpoint.TOKENIZER);
+        if (Files.exists(ownTokenizer) && Files.exists(dataTokenizer)
+                && !Hashing.sha256(ownTokenizer).equals(Hashing.sha256(dataTokenizer))) {
+            throw new StageInputException(tokens.path() + ": was tokenized with " + dataTokenizer + ", which differs from "
+                    + "the checkpoint's " + ownTokenizer + " (same vocabulary size, different tokens); tokenize the data "
+                    + "with the checkpoint's tokenizer.json");
+        }
+        int block = modelConfig.nPositions();
+        int stride = config.stride() == null ? block : config.stride();
+        if (stride > block) {
+            throw new ConfigException("key 'eval.stride': must be <= the checkpoint's block size (n_positions = " + block
+                    + "), got " + stride);
+        }
+        if (tokens.size() < 2) {
+            throw new StageInputException(tokens.path() + ": has " + tokens.size() + " tokens; nothing to score");
+        }
+        Device device = Devices.resolve(config.device());
+        Perplexity.Result result;
+        long step;
+        try (Checkpoint checkpoint = Checkpoint.load(config.checkpoint(), device);
+             Progress progress = new Progress("eval", tokens.size() - 1, "tok")) {
+            step = checkpoint.state() == null ? -1 : checkpoint.state().step();
+            result = Perplexity.evaluate(checkpoint.model(), tokens, block, stride, config.batchSize(), progress);
+        }
+        if (result.tokens() == 0) {
+            throw new StageInputException(tokens.path() + ": its loss mask marks no token as trained; nothing to score");
+        }
+        boolean masked = tokens.hasLossMask();
+        long textBytes = data.textBytes(config.split());
+        ObjectNode report = Json.MAPPER.createObjectNode();
+        report.put("checkpoint", config.checkpoint().toString());
+        if (step >= 0) {
+            report.put("step", step);
+        }
+        report.put("data", config.data().toString());
+        report.put("split", config.split());
+        report.put("tokens_scored", result.tokens());
+        report.put("scored", masked ? "agent tokens only (loss mask)" : "every token after the first");
+        report.put("loss", result.meanLoss());
+        report.put("perplexity", result.perplexity());
+        if (!masked && textBytes > 0) {
+            report.put("bits_per_byte", result.bitsPerByte(textBytes));
+            report.put("text_bytes", textBytes);
+        } else {
+            report.putNull("bits_per_byte"); // the byte count covers the whole text, not only the scored tokens
+        }
+        report.put("block_size", block);
+        report.put("stride", stride);
+        report.put("windows", stride == block ? "non-overlapping" : "sliding");
+        report.put("tokens_per_sec", Math.round((tokens.size() - 1) / result.seconds()));
+        report.put("seconds", Math.round(result.seconds() * 100) / 100.0);
+
+        System.out.printf(Locale.ROOT, "eval %s on %s/%s (%,d tokens%s, %s windows of %d, stride %d)%n",
+                config.checkpoint(), config.data(), config.split(), result.tokens(),
+                masked ? ", agent tokens only" : "", stride == block ? "non-overlapping" : "sliding", block, stride);
+        System.out.printf(Locale.ROOT, "  loss           %.4f nats/token%n", result.meanLoss());
+        System.out.printf(Locale.ROOT, "  perplexity     %.3f%n", result.perplexity());
+        System.out.printf(Locale.ROOT, "  bits per byte  %s%n", report.get("bits_per_byte").isNull()
+                ? "n/a" + (masked ? " (masked: scored tokens are not the whole text)" : " (manifest has no text_bytes)")
+                : String.format(Locale.ROOT, "%.4f", report.get("bits_per_byte").asDouble()));
+        System.out.printf(Locale.ROOT, "  speed          %,d tokens/s%n", report.get("tokens_per_sec").asLong());
+        if (config.report() != null) {
+            try {
+                AtomicFiles.writeString(config.report(), Json.MAPPER.writeValueAsString(report) + "\n");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            System.err.println("eval: report written to " + config.report());
+        }
+        return report;
+    }
+
+    private static Path requireFolder(Path checkpoint) {
+        if (!Files.isDirectory(checkpoint)) {
+            throw new StageInputException(checkpoint + ": checkpoint folder not found (train one with `chatforge train`)");
+        }
+        return checkpoint;
+    }
+}

@@ -1,0 +1,108 @@
+package dev.chatforge.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * AdamW (Loshchilov &amp; Hutter), as {@code torch.optim.AdamW}: bias-corrected moments and
+ * decoupled weight decay, applied only to matrices (embeddings and projection weights), never
+ * to biases or LayerNorm gains (as nanoGPT). Written here rather than using DJL's optimizer so
+ * the moments are ours to save and restore exactly on resume.
+ *
+ * <p>Memory: the moments live in the optimizer's own manager; every temporary of an update is
+ * moved to the caller's per-step manager, so nothing accumulates.
+ */
+public final class AdamW implements AutoCloseable {
+    public static final String FIRST_MOMENT = ".exp_avg";
+    public static final String SECOND_MOMENT = ".exp_avg_sq";
+
+    private final double beta1;
+    private final double beta2;
+    private final double eps;
+    private final double weightDecay;
+    private final NDManager manager;
+    private final Map<String, NDArray> firstMoments = new LinkedHashMap<>();
+    private final Map<String, NDArray> secondMoments = new LinkedHashMap<>();
+    private long steps;
+
+    /** Zero moments shaped like {@code parameters}, on their device. */
+    public AdamW(Map<String, NDArray> parameters, NDManager parent, double beta1, double beta2, double eps,
+                 double weightDecay) {
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+        this.manager = parent.newSubManager();
+        parameters.forEach((name, p) -> {
+            firstMoments.put(name, manager.zeros(p.getShape(), p.getDataType()));
+            secondMoments.put(name, manager.zeros(p.getShape(), p.getDataType()));
+        });
+    }
+
+    /**
+     * One update of every parameter with its gradient, at learning rate {@code lr}.
+     * {@code gradients} must belong to {@code step}, the caller's per-step manager.
+     */
+    public void update(Map<String, NDArray> parameters, Map<String, NDArray> gradients, double lr, NDManager step) {
+        steps++;
+        double correction1 = 1 - Math.pow(beta1, steps);
+        double correction2 = 1 - Math.pow(beta2, steps);
+        double stepSize = lr / correction1;
+        double sqrtCorrection2 = Math.sqrt(correction2);
+        for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
+            NDArray p = e.getValue();
+            NDArray g = gradients.get(e.getKey());
+            NDArray m = firstMoments.get(e.getKey());
+            NDArray v = secondMoments.get(e.getKey());
+            m.muli(beta1).addi(g.mul(1 - beta1));               // m = β1·m + (1-β1)·g
+            v.muli(beta2).addi(g.square().muli(1 - beta2));     // v = β2·v + (1-β2)·g²
+            NDArray denominator = v.sqrt();                     // √v̂ + ε = √v/√(1-β2ᵗ) + ε
+            denominator.attach(step);
+            denominator.divi(sqrtCorrection2).addi(eps);
+            if (weightDecay > 0 && p.getShape().dimension() >= 2) {
+                p.muli(1 - lr * weightDecay);                   // decoupled decay, matrices only
+            }
+            NDArray update = m.div(denominator);                 // m is first: move the result
+            update.attach(step);
+            p.subi(update.muli(stepSize));                      // p -= lr · m̂ / (√v̂ + ε)
+        }
+    }
+
+    /** Updates done so far (the t of the bias correction). */
+    public long steps() {
+        return steps;
+    }
+
+    /** The moments named {@code <parameter>.exp_avg} / {@code .exp_avg_sq}, for a checkpoint. */
+    public Map<String, NDArray> moments() {
+        Map<String, NDArray> all = new LinkedHashMap<>();
+        firstMoments.forEach((name, m) -> all.put(name + FIRST_MOMENT, m));
+        secondMoments.forEach((name, v) -> all.put(name + SECOND_MOMENT, v));
+        return all;
+    }
+
+    /** Restores moments saved by {@link #moments()} and the step count they belong to. */
+    public void restore(Map<String, NDArray> saved, long steps) {
+        restoreInto(firstMoments, saved, FIRST_MOMENT);
+        restoreInto(secondMoments, saved, SECOND_MOMENT);
+        this.steps = steps;
+    }
+
+    private static void restoreInto(Map<String, NDArray> moments, Map<String, NDArray> saved, String suffix) {
+        for (Map.Entry<String, NDArray> e : moments.entrySet()) {
+            NDArray value = saved.get(e.getKey() + suffix);
+            if (value == null || !value.getShape().equals(e.getValue().getShape())) {
+                throw new IllegalArgumentException("optimizer state has no tensor '" + e.getKey() + suffix
+                        + "' of shape " + e.getValue().getShape());
+            }
+            e.getValue().set(value.toByteBuffer());
+        }
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,132 @@
+package dev.chatforge.train;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.chatforge.io.AtomicFiles;
+import dev.chatforge.io.StageInputException;
+import dev.chatforge.model.GPT2;
+import dev.chatforge.model.GPT2Config;
+import dev.chatforge.model.SafeTensors;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+
+/**
+ * A checkpoint folder, self-contained so that {@code eval}, {@code finetune} and {@code chat}
+ * need only its path:
+ * <pre>
+ *   config.json             model config, Hugging Face GPT-2 key names
+ *   model.safetensors       weights, Hugging Face GPT-2 names and (Conv1D) layout
+ *   tokenizer.json          the tokenizer the model was trained with
+ *   trainer_state.json      step, tokens seen, learning rate, losses, data-sampler position, seed
+ *   optimizer.safetensors   AdamW moments (latest checkpoints only; what resume needs)
+ *   metrics.jsonl           the metrics up to this step
+ * </pre>
+ * The folder is written under a temporary name and renamed into place, so a kill at any
+ * moment leaves the previous checkpoint whole.
+ *
+ * @param dir       where it was loaded from
+ * @param config    the model config
+ * @param model     the model with the checkpoint's weights; closing the checkpoint closes it
+ * @param tokenizer the checkpoint's tokenizer.json, or null when it has none
+ * @param state     the trainer state, or null for a folder without one (e.g. an imported model)
+ */
+public record Checkpoint(Path dir, GPT2Config config, GPT2 model, Path tokenizer, TrainerState state)
+        implements AutoCloseable {
+
+    public static final String WEIGHTS = "model.safetensors";
+    public static final String OPTIMIZER = "optimizer.safetensors";
+    public static final String TOKENIZER = "tokenizer.json";
+
+    /** Loads config, weights, tokenizer path and trainer state of a checkpoint folder onto {@code device}. */
+    public static Checkpoint load(Path dir, Device device) {
+        if (!Files.isDirectory(dir)) {
+            throw new StageInputException(dir + ": checkpoint folder not found (train one with `chatforge train`, "
+                    + "or point to a folder with config.json and model.safetensors)");
+        }
+        GPT2Config config = GPT2Config.read(dir);
+        Path weights = dir.resolve(WEIGHTS);
+        GPT2 model;
+        try (NDManager loading = NDManager.newBaseManager(device)) {
+            Map<String, NDArray> tensors = SafeTensors.read(weights, loading);
+            model = GPT2.fromTensors(config, device, tensors);
+        } catch (IllegalArgumentException e) {
+            throw new StageInputException(weights + ": does not match " + dir.resolve(GPT2Config.FILE_NAME) + ": "
+                    + e.getMessage(), e);
+        }
+        Path tokenizer = dir.resolve(TOKENIZER);
+        TrainerState state = Files.exists(dir.resolve(TrainerState.FILE_NAME)) ? TrainerState.read(dir) : null;
+        return new Checkpoint(dir, config, model, Files.exists(tokenizer) ? tokenizer : null, state);
+    }
+
+    /** Restores the AdamW moments saved beside the weights (for resuming). */
+    public static void loadOptimizer(Path dir, AdamW optimizer, long steps, Device device) {
+        Path file = dir.resolve(OPTIMIZER);
+        if (!Files.exists(file)) {
+            throw new StageInputException(file + ": not found; " + dir + " cannot be resumed (only latest/ keeps the "
+                    + "optimizer state)");
+        }
+        try (NDManager loading = NDManager.newBaseManager(device)) {
+            optimizer.restore(SafeTensors.read(file, loading), steps);
+        } catch (IllegalArgumentException e) {
+            throw new StageInputException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Writes a checkpoint to {@code target} atomically (temporary folder, then rename; an
+     * existing checkpoint there is replaced). {@code optimizer}, {@code tokenizerFile} and
+     * {@code metricsFile} may be null to leave those files out.
+     */
+    public static void save(Path target, GPT2 model, AdamW optimizer, TrainerState state, Path tokenizerFile,
+                            Path metricsFile) {
+        Path tmp = AtomicFiles.newTempDirectory(target);
+        try {
+            model.config().write(tmp);
+            SafeTensors.write(tmp.resolve(WEIGHTS), model.parameters(), Map.of("step", Long.toString(state.step())));
+            if (optimizer != null) {
+                SafeTensors.write(tmp.resolve(OPTIMIZER), optimizer.moments(),
+                        Map.of("step", Long.toString(state.step()), "optimizer", "adamw"));
+            }
+            if (tokenizerFile != null) {
+                Files.copy(tokenizerFile, tmp.resolve(TOKENIZER));
+            }
+            if (metricsFile != null && Files.exists(metricsFile)) {
+                Files.copy(metricsFile, tmp.resolve(MetricsLog.FILE_NAME));
+            }
+            state.write(tmp);
+            AtomicFiles.publishDirectory(tmp, target, true);
+        } catch (IOException e) {
+            AtomicFiles.deleteQuietly(tmp);
+            throw new UncheckedIOException("cannot write checkpoint " + target + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            AtomicFiles.deleteQuietly(tmp);
+            throw e;
+        }
+    }
+
+    /** Copies a complete checkpoint folder to {@code target} atomically, without the optimizer state. */
+    public static void copyWithoutOptimizer(Path source, Path target) {
+        Path tmp = AtomicFiles.newTempDirectory(target);
+        try (var files = Files.list(source)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                if (!f.getFileName().toString().equals(OPTIMIZER)) {
+                    Files.copy(f, tmp.resolve(f.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+            AtomicFiles.publishDirectory(tmp, target, true);
+        } catch (IOException e) {
+            AtomicFiles.deleteQuietly(tmp);
+            throw new UncheckedIOException("cannot write checkpoint " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}

@@ -1,0 +1,271 @@
+package dev.chatforge.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chatforge.io.Progress;
+import dev.chatforge.model.GPT2;
+import dev.chatforge.tokenizer.TokenSource;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The training loop shared by pre-training and fine-tuning:
+ * <pre>
+ *   for each step: draw batch_size·grad_accum windows → forward/backward per micro-batch
+ *   (loss summed over trained tokens / trained tokens of the whole step) → clip the global
+ *   gradient norm → AdamW at the scheduled learning rate
+ *   every eval_interval steps: validation loss on fixed windows, save latest/ (and best/)
+ * </pre>
+ * Dividing by the trained tokens of the whole step, not per micro-batch, makes the gradient
+ * independent of how the step is split into micro-batches (and correct for masked data where
+ * micro-batches train on different numbers of tokens).
+ *
+ * <p>Memory: each step runs in its own NDManager (each micro-batch in a child of it), closed at
+ * the end of the step, so native memory stays flat however long the run.
+ */
+public final class Trainer {
+    public static final String LATEST = "latest";
+    public static final String BEST = "best";
+
+    /** Called after every optimizer step; tests use it to stop a run the way a kill would. */
+    @FunctionalInterface
+    public interface StepListener {
+        void afterStep(TrainerState state);
+    }
+
+    private final GPT2 model;
+    private final AdamW optimizer;
+    private final TrainOptions options;
+    private final DataSampler train;
+    private final List<TokenBatch> validation;
+    private TrainerState state;
+    private StepListener listener = s -> {};
+
+    /**
+     * @param start      {@link TrainerState#start} for a new run, or the state of the checkpoint
+     *                   whose weights and moments {@code model} and {@code optimizer} hold
+     * @param validation the validation split, or null to train without validation
+     */
+    public Trainer(GPT2 model, AdamW optimizer, TrainerState start, TrainOptions options, DataSampler train,
+                   TokenSource validation) {
+        this.model = model;
+        this.optimizer = optimizer;
+        this.options = options;
+        this.train = train;
+        this.state = start;
+        this.validation = validation == null ? List.of()
+                : FixedWindows.of(validation, train.blockSize(), options.evalWindows(), options.batchSize());
+        train.seek(start.samplerPosition());
+    }
+
+    /** A fresh AdamW with the options' hyper-parameters for {@code model}. */
+    public static AdamW newOptimizer(GPT2 model, TrainOptions options) {
+        return new AdamW(model.parameters(), model.manager(), options.beta1(), options.beta2(), options.eps(),
+                options.weightDecay());
+    }
+
+    public Trainer onStep(StepListener listener) {
+        this.listener = listener;
+        return this;
+    }
+
+    public static Path latest(Path outputDir) {
+        return outputDir.resolve(LATEST);
+    }
+
+    public static Path best(Path outputDir) {
+        return outputDir.resolve(BEST);
+    }
+
+    /** Trains from the start state to {@code max_steps}; returns the final state. */
+    public TrainerState run() {
+        long startStep = state.step();
+        Path metricsFile = options.outputDir().resolve(MetricsLog.FILE_NAME);
+        int blockSize = train.blockSize();
+        long tokensPerStep = (long) options.batchSize() * options.gradAccum() * blockSize;
+        if (startStep >= options.maxSteps()) {
+            System.err.printf("train: already at step %d of max_steps %d; nothing to do%n", startStep, options.maxSteps());
+            return state;
+        }
+        System.err.printf(Locale.ROOT, "train: %,d parameters, %d × %d × %d = %,d tokens per step, steps %d → %d%n",
+                model.config().parameterCount(), options.batchSize(), options.gradAccum(), blockSize, tokensPerStep,
+                startStep, options.maxSteps());
+        try (MetricsLog metrics = MetricsLog.open(metricsFile, startStep);
+             Progress progress = new Progress("train", options.maxSteps() - startStep, "steps")) {
+            if (startStep == 0 && !validation.isEmpty()) {
+                double val = validationLoss();
+                metrics.append(MetricsLog.line(0).put("val_loss", val).put("elapsed_s", 0.0));
+                System.err.printf(Locale.ROOT, "step 0 | val %.4f (ln vocab = %.4f)%n", val,
+                        Math.log(model.config().vocabSize()));
+            }
+            double elapsedBefore = state.elapsedSeconds();
+            long runStart = System.nanoTime();
+            long windowNanos = 0;
+            long windowSteps = 0;
+            double windowLoss = 0;
+            while (state.step() < options.maxSteps()) {
+                long step = state.step();
+                double lr = options.schedule().at(step);
+                long t0 = System.nanoTime();
+                StepResult result = step(step, lr);
+                long stepNanos = System.nanoTime() - t0;
+                if (!Double.isFinite(result.loss()) || !Double.isFinite(result.gradNorm())) {
+                    throw new TrainingDivergedException(String.format(Locale.ROOT,
+                            "loss is %s (gradient norm %s) at step %d with learning rate %.3g; training stopped. The last "
+                                    + "good checkpoint is %s (step %s). Lower learning_rate, set grad_clip, or resume "
+                                    + "from it with different settings.",
+                            result.loss(), result.gradNorm(), step + 1, lr, latest(options.outputDir()),
+                            startStep > 0 || state.valLoss() != null ? lastSavedStep() : "none yet"));
+                }
+                windowNanos += stepNanos;
+                windowSteps++;
+                windowLoss += result.loss();
+                double elapsed = elapsedBefore + (System.nanoTime() - runStart) / 1e9;
+                state = new TrainerState(step + 1, state.tokensSeen() + tokensPerStep, lr, result.loss(), null,
+                        state.bestValLoss(), state.bestStep(), train.position(), state.seed(), elapsed, state.run());
+                double tokensPerSec = tokensPerStep * windowSteps / (windowNanos / 1e9);
+                progress.update(state.step() - startStep);
+                progress.detail(String.format(Locale.ROOT, "loss %.4f | %,.0f tok/s", result.loss(), tokensPerSec));
+
+                boolean evalNow = state.step() % options.evalInterval() == 0 || state.step() == options.maxSteps();
+                ObjectNode line = null;
+                if (evalNow || state.step() % options.logInterval() == 0) {
+                    line = MetricsLog.line(state.step())
+                            .put("train_loss", windowLoss / windowSteps)
+                            .put("lr", lr)
+                            .put("grad_norm", result.gradNorm())
+                            .put("tokens_per_sec", Math.round(tokensPerSec))
+                            .put("elapsed_s", Math.round(elapsed * 100) / 100.0)
+                            .put("tokens_seen", state.tokensSeen());
+                }
+                if (evalNow) {
+                    evaluateAndSave(line, metrics, metricsFile, tokensPerSec);
+                } else if (line != null) {
+                    metrics.append(line);
+                }
+                if (line != null) {
+                    windowNanos = 0;
+                    windowSteps = 0;
+                    windowLoss = 0;
+                }
+                listener.afterStep(state);
+            }
+        }
+        return state;
+    }
+
+    private Object lastSavedStep() {
+        TrainerState saved = java.nio.file.Files.exists(latest(options.outputDir()).resolve(TrainerState.FILE_NAME))
+                ? TrainerState.read(latest(options.outputDir())) : null;
+        return saved == null ? "none yet" : saved.step();
+    }
+
+    private void evaluateAndSave(ObjectNode line, MetricsLog metrics, Path metricsFile, double tokensPerSec) {
+        Double val = validation.isEmpty() ? null : validationLoss();
+        if (val != null && !Double.isFinite(val)) {
+            throw new TrainingDivergedException("validation loss is " + val + " at step " + state.step()
+                    + "; training stopped without saving. The last good checkpoint is " + latest(options.outputDir()));
+        }
+        boolean improved = val != null && (state.bestValLoss() == null || val < state.bestValLoss());
+        state = new TrainerState(state.step(), state.tokensSeen(), state.learningRate(), state.trainLoss(), val,
+                improved ? val : state.bestValLoss(), improved ? state.step() : state.bestStep(),
+                state.samplerPosition(), state.seed(), state.elapsedSeconds(), state.run());
+        if (val != null) {
+            line.put("val_loss", val);
+        }
+        metrics.append(line);
+        Path latest = latest(options.outputDir());
+        Checkpoint.save(latest, model, optimizer, state, options.tokenizerFile(), metricsFile);
+        if (improved) {
+            Checkpoint.copyWithoutOptimizer(latest, best(options.outputDir()));
+        }
+        // One dense line per evaluation (nanoGPT style), on its own line below the bar.
+        System.err.printf(Locale.ROOT, "%nstep %d | train %.4f | val %s | lr %.2e | norm %.2f | %,.0f tok/s | %s | saved %s%n",
+                state.step(), line.path("train_loss").asDouble(), val == null ? "-" : String.format(Locale.ROOT, "%.4f", val),
+                state.learningRate(), line.path("grad_norm").asDouble(), tokensPerSec,
+                formatDuration(state.elapsedSeconds()), improved ? "latest, best" : "latest");
+    }
+
+    private record StepResult(double loss, double gradNorm) {}
+
+    /** One optimizer step over batch_size · grad_accum windows. */
+    private StepResult step(long step, double lr) {
+        TokenBatch[] micro = new TokenBatch[options.gradAccum()];
+        long trained = 0;
+        for (int i = 0; i < micro.length; i++) {
+            micro[i] = train.next(options.batchSize());
+            trained += micro[i].trainedTokens();
+        }
+        double divisor = Math.max(1, trained);
+        if (model.config().embdPdrop() > 0 || model.config().attnPdrop() > 0 || model.config().residPdrop() > 0) {
+            // Dropout masks from a stream seeded by (seed, step): a resumed run draws the same ones.
+            Engine.getInstance().setRandomSeed((int) RandomWindows.mix(state.seed(), step));
+        }
+        Map<String, NDArray> parameters = model.parameters();
+        try (NDManager stepManager = model.manager().newSubManager()) {
+            double lossSum = 0;
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                for (TokenBatch batch : micro) {
+                    try (NDManager microManager = stepManager.newSubManager()) {
+                        Shape shape = new Shape(batch.rows(), batch.length());
+                        NDArray inputs = microManager.create(batch.inputs(), shape);
+                        NDArray targets = microManager.create(batch.targets(), shape);
+                        NDArray weights = microManager.create(batch.weights(), shape);
+                        NDArray sum = GPT2.weightedLossSum(model.forward(inputs, true), targets, weights);
+                        collector.backward(sum.div(divisor));
+                        lossSum += sum.getFloat();
+                    }
+                }
+            }
+            Map<String, NDArray> gradients = new LinkedHashMap<>();
+            for (Map.Entry<String, NDArray> p : parameters.entrySet()) {
+                NDArray g = p.getValue().getGradient();
+                g.attach(stepManager); // the handle is per call: let the step manager free it
+                gradients.put(p.getKey(), g);
+            }
+            double norm = GradientClipping.clipGlobalNorm(gradients.values(), options.gradClip());
+            double loss = lossSum / divisor;
+            if (Double.isFinite(loss) && Double.isFinite(norm)) {
+                optimizer.update(parameters, gradients, lr, stepManager);
+            }
+            for (NDArray g : gradients.values()) {
+                g.subi(g); // PyTorch accumulates into .grad: zero it for the next step
+            }
+            return new StepResult(loss, norm);
+        }
+    }
+
+    /** Mean loss over the fixed validation windows (trained tokens only, when masked). */
+    public double validationLoss() {
+        return meanLoss(model, validation);
+    }
+
+    /** Mean weighted loss of {@code model} over {@code batches}, without gradients or dropout. */
+    public static double meanLoss(GPT2 model, List<TokenBatch> batches) {
+        double sum = 0;
+        long count = 0;
+        for (TokenBatch batch : batches) {
+            try (NDManager m = model.manager().newSubManager()) {
+                Shape shape = new Shape(batch.rows(), batch.length());
+                NDArray logits = model.forward(m.create(batch.inputs(), shape), false);
+                sum += GPT2.weightedLossSum(logits, m.create(batch.targets(), shape), m.create(batch.weights(), shape))
+                        .getFloat();
+                count += batch.trainedTokens();
+            }
+        }
+        return count == 0 ? Double.NaN : sum / count;
+    }
+
+    static String formatDuration(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, (s % 3600) / 60)
+                : String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
+    }
+}

@@ -1,0 +1,172 @@
+package dev.chatforge.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.chatforge.cli.Main;
+import dev.chatforge.io.Json;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The train and eval stages end to end through the CLI, with their exit codes and messages. */
+class TrainStageTest {
+    @TempDir
+    Path dir;
+
+    /** A short text repeated: a tiny model's loss falls fast on it. */
+    static int[] text(int n, int vocab, long seed) {
+        int[] pattern = ArrayTokenSource.random(40, vocab, seed).tokens();
+        return ArrayTokenSource.repeating(pattern, n, vocab).tokens();
+    }
+
+    Path config(String extra) throws Exception {
+        Path data = TokenizedFixture.write(dir.resolve("tokens"), 64, text(4000, 64, 1), text(600, 64, 1), null, 2400,
+                "{\"tokenizer\": 1}");
+        String yaml = """
+                train:
+                  data: %s
+                  output: %s
+                  model: tiny
+                  n_layer: 2
+                  n_embd: 32
+                  n_head: 2
+                  block_size: 16
+                  batch_size: 8
+                  max_steps: 40
+                  learning_rate: 0.01
+                  min_lr: 0.001
+                  warmup_steps: 5
+                  eval_interval: 20
+                  eval_windows: 16
+                  device: cpu
+                eval:
+                  checkpoint: %s
+                  data: %s
+                  report: %s
+                  device: cpu
+                """.formatted(data, dir.resolve("run"), dir.resolve("run/best"), data, dir.resolve("eval.json")) + extra;
+        return Files.writeString(dir.resolve("c.yaml"), yaml);
+    }
+
+    static Object[] run(String... args) {
+        PrintStream oldErr = System.err;
+        PrintStream oldOut = System.out;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            int code = Main.run(args);
+            return new Object[] {code, err.toString(StandardCharsets.UTF_8), out.toString(StandardCharsets.UTF_8)};
+        } finally {
+            System.setErr(oldErr);
+            System.setOut(oldOut);
+        }
+    }
+
+    @Test
+    void trainThenEvalReportsAFallingLossPerplexityAndBitsPerByte() throws Exception {
+        Path c = config("");
+        Object[] train = run("train", "--config", c.toString());
+        assertEquals(0, train[0], (String) train[1]);
+        Path out = dir.resolve("run");
+        for (String f : List.of("config.json", "model.safetensors", "tokenizer.json", "trainer_state.json",
+                "optimizer.safetensors", "metrics.jsonl")) {
+            assertTrue(Files.exists(out.resolve("latest").resolve(f)), "latest/" + f);
+        }
+        assertTrue(Files.exists(out.resolve("best/model.safetensors")));
+        assertTrue(Files.exists(out.resolve("manifest.json")));
+        List<String> lines = Files.readAllLines(out.resolve("metrics.jsonl"));
+        JsonNode first = Json.MAPPER.readTree(lines.get(0));
+        JsonNode last = Json.MAPPER.readTree(lines.get(lines.size() - 1));
+        assertEquals(40, last.path("step").asLong());
+        assertTrue(last.path("val_loss").asDouble() < first.path("val_loss").asDouble() - 1.0,
+                "val loss " + first.path("val_loss") + " → " + last.path("val_loss"));
+        for (String key : List.of("train_loss", "val_loss", "lr", "grad_norm", "tokens_per_sec", "elapsed_s")) {
+            assertTrue(last.has(key), key);
+        }
+
+        Object[] eval = run("eval", "--config", c.toString());
+        assertEquals(0, eval[0], (String) eval[1]);
+        JsonNode report = Json.MAPPER.readTree(dir.resolve("eval.json").toFile());
+        double loss = report.path("loss").asDouble();
+        assertEquals(599, report.path("tokens_scored").asLong()); // every token after the first, once
+        assertEquals(Math.exp(loss), report.path("perplexity").asDouble(), 1e-9);
+        assertEquals(loss * 599 / Math.log(2) / 2400, report.path("bits_per_byte").asDouble(), 1e-9);
+        assertTrue(((String) eval[2]).contains("perplexity"), (String) eval[2]);
+    }
+
+    @Test
+    void aSecondRunResumesAndAFinishedRunHasNothingToDo() throws Exception {
+        Path c = config("");
+        assertEquals(0, run("train", "--config", c.toString(), "--set", "train.max_steps=20")[0]);
+        Object[] more = run("train", "--config", c.toString());
+        assertEquals(0, more[0], (String) more[1]);
+        assertTrue(((String) more[1]).contains("resuming"), (String) more[1]);
+        assertEquals(40, TrainerState.read(dir.resolve("run/latest")).step());
+        Object[] never = run("train", "--config", c.toString(), "--set", "train.resume=never");
+        assertEquals(1, never[0]);
+        assertTrue(((String) never[1]).contains("pass --force"), (String) never[1]);
+    }
+
+    @Test
+    void evalRefusesATokenFileOfAnotherVocabulary() throws Exception {
+        Path c = config("");
+        assertEquals(0, run("train", "--config", c.toString(), "--set", "train.max_steps=2")[0]);
+        Path other = TokenizedFixture.write(dir.resolve("other"), 128, text(500, 128, 2), text(300, 128, 2), null, 900, "{}");
+        Object[] r = run("eval", "--config", c.toString(), "--set", "eval.data=" + other);
+        assertEquals(1, r[0]);
+        assertTrue(((String) r[1]).contains("vocabulary of 128") && ((String) r[1]).contains("vocab_size 64"), (String) r[1]);
+    }
+
+    @Test
+    void evalRefusesTheSameVocabularySizeFromAnotherTokenizer() throws Exception {
+        Path c = config("");
+        assertEquals(0, run("train", "--config", c.toString(), "--set", "train.max_steps=2")[0]);
+        Path other = TokenizedFixture.write(dir.resolve("other"), 64, text(500, 64, 2), text(300, 64, 2), null, 900,
+                "{\"another\": 1}");
+        Object[] r = run("eval", "--config", c.toString(), "--set", "eval.data=" + other);
+        assertEquals(1, r[0]);
+        assertTrue(((String) r[1]).contains("differs from the checkpoint's"), (String) r[1]);
+    }
+
+    @Test
+    void evalOfAMissingCheckpointSaysSo() throws Exception {
+        Path c = config("");
+        Object[] r = run("eval", "--config", c.toString(), "--set", "eval.checkpoint=" + dir.resolve("nope"));
+        assertEquals(1, r[0]);
+        assertTrue(((String) r[1]).contains("nope: checkpoint folder not found"), (String) r[1]);
+    }
+
+    @Test
+    void trainWithoutTokenizedDataNamesTheStageToRun() throws Exception {
+        Path c = config("");
+        Object[] r = run("train", "--config", c.toString(), "--set", "train.data=" + dir.resolve("missing"));
+        assertEquals(1, r[0]);
+        assertTrue(((String) r[1]).contains("chatforge tokenize"), (String) r[1]);
+    }
+
+    @Test
+    void badTrainSettingsAreConfigErrors() throws Exception {
+        Path c = config("");
+        Object[] r = run("train", "--config", c.toString(), "--set", "train.model=huge", "--set", "train.min_lr=1");
+        assertEquals(2, r[0]);
+        String err = (String) r[1];
+        assertTrue(err.contains("train.model") && err.contains("train.min_lr"), err);
+    }
+
+    @Test
+    void aTrainingWindowLongerThanTheDataIsRefused() throws Exception {
+        Path c = config("");
+        Object[] r = run("train", "--config", c.toString(), "--set", "train.block_size=8000");
+        assertEquals(1, r[0]);
+        assertTrue(((String) r[1]).contains("fewer than one training window"), (String) r[1]);
+    }
+}
