@@ -10,8 +10,9 @@ import java.util.Set;
 /**
  * Turns a conversational token file into training windows for fine-tuning.
  *
- * <p>Conversations are delimited by {@code <|endoftext|>} (each piece starts with it, so the
- * model sees the same document start as in pre-training). Whole conversations are packed into
+ * <p>The tokenize stage writes {@code <|endoftext|>} after every record; each conversation is
+ * packed as {@code <|endoftext|>} followed by its tokens, the document start the model knows
+ * from pre-training (and what chat prompts begin with). Whole conversations are packed into
  * windows of block_size + 1 tokens one after another, the rest of a window padded with
  * weight-0 tokens, so no window starts in the middle of a turn and no reply is trained without
  * its question. A conversation longer than a window is cut at exchange boundaries (a user turn
@@ -61,14 +62,22 @@ public final class ConversationPacker {
 
         Builder out = new Builder();
         long conversations = 0;
-        int start = 0;
-        for (int i = 1; i <= ids.length; i++) {
+        int start = 0; // first token after the previous separator
+        for (int i = 0; i <= ids.length; i++) {
             if (i == ids.length || ids[i] == endOfText) {
-                if (i > start && !(i - start == 1 && ids[start] == endOfText)) {
+                if (i > start) {
                     conversations++;
-                    packConversation(Arrays.copyOfRange(ids, start, i), weights(Arrays.copyOfRange(mask, start, i)), out);
+                    // Each conversation is packed as <|endoftext|> + its tokens: the separator
+                    // the tokenize stage writes after a record marks where the next one begins.
+                    int[] conversation = new int[i - start + 1];
+                    byte[] conversationMask = new byte[conversation.length];
+                    conversation[0] = endOfText;
+                    conversationMask[0] = (byte) (trainOn == TrainOn.ALL ? 1 : 0);
+                    System.arraycopy(ids, start, conversation, 1, i - start);
+                    System.arraycopy(mask, start, conversationMask, 1, i - start);
+                    packConversation(conversation, weights(conversationMask), out);
                 }
-                start = i;
+                start = i + 1;
             }
         }
         out.closeWindow();
