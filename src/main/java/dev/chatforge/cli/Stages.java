@@ -21,9 +21,16 @@ public final class Stages {
                 bind(file, section, dev.chatforge.train.TrainConfig.class, dev.chatforge.train.TrainConfig.defaults()), force));
         RUNNERS.put("eval", (file, section, force) -> dev.chatforge.eval.EvalStage.run(
                 bind(file, section, dev.chatforge.eval.EvalConfig.class, dev.chatforge.eval.EvalConfig.defaults()), force));
-        RUNNERS.put("finetune", notYet("finetune"));
-        RUNNERS.put("generate", notYet("generate"));
-        RUNNERS.put("chat", notYet("chat"));
+        RUNNERS.put("finetune", (file, section, force) -> dev.chatforge.finetune.FinetuneStage.run(
+                bind(file, section, dev.chatforge.finetune.FinetuneConfig.class,
+                        dev.chatforge.finetune.FinetuneConfig.defaults()), force));
+        RUNNERS.put("generate", (file, section, force) -> dev.chatforge.chat.GenerateStage.run(
+                bind(file, section, dev.chatforge.chat.GenerateConfig.class, dev.chatforge.chat.GenerateConfig.defaults()),
+                System.out, System.err));
+        RUNNERS.put("chat", (file, section, force) -> dev.chatforge.chat.ChatStage.run(
+                bind(file, section, dev.chatforge.chat.ChatConfig.class, dev.chatforge.chat.ChatConfig.defaults()),
+                new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8)),
+                System.out, System.err, System.console() != null));
     }
 
     public static StageRunner runner(String stage) {

@@ -78,14 +78,24 @@ public final class PackedWindowSampler implements DataSampler {
         this.position = position;
     }
 
-    /** Every window once, in order, {@code batchSize} per batch: the fixed validation set. */
-    public static List<TokenBatch> batches(PackedWindows windows, int batchSize) {
-        List<TokenBatch> out = new ArrayList<>();
+    /**
+     * The fixed validation set: every window once (at most {@code max}, spread evenly, so
+     * validation stays cheap on a large dialogue set), {@code batchSize} per batch.
+     */
+    public static List<TokenBatch> batches(PackedWindows windows, int max, int batchSize) {
+        int n = windows.count();
+        int chosen = Math.min(n, max);
         int length = windows.length();
-        for (int first = 0; first < windows.count(); first += batchSize) {
-            int rows = Math.min(batchSize, windows.count() - first);
-            int[] tokens = java.util.Arrays.copyOfRange(windows.ids(), first * length, (first + rows) * length);
-            byte[] mask = java.util.Arrays.copyOfRange(windows.weights(), first * length, (first + rows) * length);
+        List<TokenBatch> out = new ArrayList<>();
+        for (int first = 0; first < chosen; first += batchSize) {
+            int rows = Math.min(batchSize, chosen - first);
+            int[] tokens = new int[rows * length];
+            byte[] mask = new byte[rows * length];
+            for (int r = 0; r < rows; r++) {
+                int w = (int) ((long) (first + r) * n / chosen);
+                System.arraycopy(windows.ids(), w * length, tokens, r * length, length);
+                System.arraycopy(windows.weights(), w * length, mask, r * length, length);
+            }
             out.add(new TokenBatch(rows, length - 1, tokens, mask));
         }
         return out;
