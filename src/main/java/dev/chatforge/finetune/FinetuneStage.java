@@ -108,6 +108,7 @@ public final class FinetuneStage {
                 config.schedule(), config.beta1(), config.beta2(), 1e-8, config.weightDecay(), config.gradClip(),
                 config.evalInterval(), config.evalWindows(), config.logInterval(), config.seed(), out, tokenizerFile, run);
 
+        EarlyStopping stopping = new EarlyStopping(config.patience(), config.evalInterval());
         boolean[] stoppedEarly = {false};
         TrainerState end;
         try (Checkpoint checkpoint = Checkpoint.load(parent, device);
@@ -122,15 +123,14 @@ public final class FinetuneStage {
                     new PackedWindowSampler(train, config.seed()), (TokenSource) null)
                     .validateOn(validation)
                     .stopWhen(state -> {
-                        boolean stop = config.patience() > 0 && state.valLoss() != null && state.bestValLoss() != null
-                                && state.step() - state.bestStep() >= (long) config.patience() * config.evalInterval();
-                        if (stop) {
-                            stoppedEarly[0] = true;
-                            System.err.printf(Locale.ROOT, "finetune: early stop at step %d: no better validation loss "
-                                            + "in %d evaluations (best %.4f at step %d)%n", state.step(), config.patience(),
-                                    state.bestValLoss(), state.bestStep());
+                        if (!stopping.test(state)) {
+                            return false;
                         }
-                        return stop;
+                        stoppedEarly[0] = true;
+                        System.err.printf(Locale.ROOT, "finetune: early stop at step %d: no better validation loss in %d "
+                                + "evaluations (best %.4f at step %d)%n", state.step(), config.patience(),
+                                state.bestValLoss(), state.bestStep());
+                        return true;
                     });
             end = trainer.run();
         }
