@@ -1,7 +1,24 @@
 package dev.chatforge.cli;
 
+import dev.chatforge.chat.ChatConfig;
+import dev.chatforge.chat.ChatStage;
+import dev.chatforge.chat.GenerateConfig;
+import dev.chatforge.chat.GenerateStage;
 import dev.chatforge.config.ConfigFile;
 import dev.chatforge.config.StageConfig;
+import dev.chatforge.data.PrepareConfig;
+import dev.chatforge.data.PrepareStage;
+import dev.chatforge.eval.EvalConfig;
+import dev.chatforge.eval.EvalStage;
+import dev.chatforge.finetune.FinetuneConfig;
+import dev.chatforge.finetune.FinetuneStage;
+import dev.chatforge.tokenizer.TokenizeConfig;
+import dev.chatforge.tokenizer.TokenizeStage;
+import dev.chatforge.train.TrainConfig;
+import dev.chatforge.train.TrainStage;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -15,22 +32,22 @@ public final class Stages {
     private static final Map<String, StageRunner> RUNNERS = new LinkedHashMap<>();
 
     static {
-        RUNNERS.put("prepare", notYet("prepare"));
-        RUNNERS.put("tokenize", notYet("tokenize"));
-        RUNNERS.put("train", (file, section, force) -> dev.chatforge.train.TrainStage.run(
-                bind(file, section, dev.chatforge.train.TrainConfig.class, dev.chatforge.train.TrainConfig.defaults()), force));
-        RUNNERS.put("eval", (file, section, force) -> dev.chatforge.eval.EvalStage.run(
-                bind(file, section, dev.chatforge.eval.EvalConfig.class, dev.chatforge.eval.EvalConfig.defaults()), force));
-        RUNNERS.put("finetune", (file, section, force) -> dev.chatforge.finetune.FinetuneStage.run(
-                bind(file, section, dev.chatforge.finetune.FinetuneConfig.class,
-                        dev.chatforge.finetune.FinetuneConfig.defaults()), force));
-        RUNNERS.put("generate", (file, section, force) -> dev.chatforge.chat.GenerateStage.run(
-                bind(file, section, dev.chatforge.chat.GenerateConfig.class, dev.chatforge.chat.GenerateConfig.defaults()),
-                System.out, System.err));
-        RUNNERS.put("chat", (file, section, force) -> dev.chatforge.chat.ChatStage.run(
-                bind(file, section, dev.chatforge.chat.ChatConfig.class, dev.chatforge.chat.ChatConfig.defaults()),
-                new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8)),
-                System.out, System.err, System.console() != null));
+        RUNNERS.put("prepare", (file, section, force) ->
+                PrepareStage.run(bind(file, section, PrepareConfig.class, PrepareConfig.defaults()), force));
+        RUNNERS.put("tokenize", (file, section, force) -> TokenizeStage.run(
+                bind(file, section, TokenizeConfig.class, TokenizeConfig.defaults()), force));
+        RUNNERS.put("train", (file, section, force) ->
+                TrainStage.run(bind(file, section, TrainConfig.class, TrainConfig.defaults()), force));
+        RUNNERS.put("eval", (file, section, force) ->
+                EvalStage.run(bind(file, section, EvalConfig.class, EvalConfig.defaults()), force));
+        RUNNERS.put("finetune", (file, section, force) ->
+                FinetuneStage.run(bind(file, section, FinetuneConfig.class, FinetuneConfig.defaults()), force));
+        RUNNERS.put("generate", (file, section, force) ->
+                GenerateStage.run(bind(file, section, GenerateConfig.class, GenerateConfig.defaults()), System.out, System.err));
+        RUNNERS.put("chat", (file, section, force) ->
+                ChatStage.run(bind(file, section, ChatConfig.class, ChatConfig.defaults()),
+                        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)),
+                        System.out, System.err, System.console() != null));
     }
 
     public static StageRunner runner(String stage) {

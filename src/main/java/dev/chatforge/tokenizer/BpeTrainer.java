@@ -104,7 +104,6 @@ public final class BpeTrainer {
         Arrays.fill(visited, -1);
         LongLongMap forbidden = new LongLongMap(16);
         long[] newPairs = new long[1024];
-        int[] scratch = new int[16];
         while (vocab.size() < vocabSize && heap.size() > 0) {
             long count = heap.topCount();
             long pair = heap.topPair();
@@ -156,35 +155,36 @@ public final class BpeTrainer {
                 if (!contains(s, len, a, b)) {
                     continue; // stale index entry: an earlier merge consumed the pair here
                 }
+                // Rewrite in place (out <= i) and adjust only the pairs around each occurrence,
+                // as seen from the rewritten left neighbour: that keeps runs like "a b a b" exact.
                 long c = counts[w];
-                for (int i = 0; i + 1 < len; i++) {
-                    pairCounts.add(pair(s[i], s[i + 1]), -c);
-                }
-                if (scratch.length < len) {
-                    scratch = new int[len];
-                }
                 int out = 0;
                 for (int i = 0; i < len; ) {
                     if (i + 1 < len && s[i] == a && s[i + 1] == b) {
-                        scratch[out++] = z;
+                        pairCounts.add(pair, -c);
+                        if (out > 0) {
+                            int prev = s[out - 1];
+                            pairCounts.add(pair(prev, a), -c);
+                            long gained = pair(prev, z);
+                            pairCounts.add(gained, c);
+                            where.add(gained, w);
+                            newPairs = append(newPairs, newPairCount++, gained);
+                        }
+                        if (i + 2 < len) {
+                            int next = s[i + 2];
+                            pairCounts.add(pair(b, next), -c);
+                            long gained = pair(z, next);
+                            pairCounts.add(gained, c);
+                            where.add(gained, w);
+                            newPairs = append(newPairs, newPairCount++, gained);
+                        }
+                        s[out++] = z;
                         i += 2;
                     } else {
-                        scratch[out++] = s[i++];
+                        s[out++] = s[i++];
                     }
                 }
-                System.arraycopy(scratch, 0, s, 0, out);
                 lengths[w] = out;
-                for (int i = 0; i + 1 < out; i++) {
-                    long p = pair(s[i], s[i + 1]);
-                    pairCounts.add(p, c);
-                    if (s[i] == z || s[i + 1] == z) {
-                        where.add(p, w);
-                        if (newPairCount == newPairs.length) {
-                            newPairs = Arrays.copyOf(newPairs, newPairCount * 2);
-                        }
-                        newPairs[newPairCount++] = p;
-                    }
-                }
             }
             // Only pairs with the new token gained counts; file them under their new counts.
             Arrays.sort(newPairs, 0, newPairCount);
@@ -202,6 +202,14 @@ public final class BpeTrainer {
 
     private static long pair(int a, int b) {
         return ((long) a << 32) | (b & 0xFFFFFFFFL);
+    }
+
+    private static long[] append(long[] list, int at, long value) {
+        if (at == list.length) {
+            list = Arrays.copyOf(list, at * 2);
+        }
+        list[at] = value;
+        return list;
     }
 
     private static boolean contains(int[] s, int len, int a, int b) {

@@ -42,50 +42,61 @@ public final class PreTokenizer {
 
     /** Splits {@code text[from, to)} into pieces, in order. */
     public static void split(String text, int from, int to, PieceSink sink) {
-        int pos = from;
-        while (pos < to) {
-            int start = pos;
-            char c = text.charAt(pos);
-            // 's 't 're 've 'm 'll 'd
-            if (c == '\'' && pos + 1 < to) {
-                int len = contraction(text, pos + 1, to);
-                if (len > 0) {
-                    sink.piece(pos, pos + 1 + len);
-                    pos += 1 + len;
-                    continue;
-                }
-            }
-            // ' ?' then a letter run, a number run, or a run of other non-space characters
-            int p = c == ' ' && pos + 1 < to ? pos + 1 : pos;
-            int cls = classAt(text, p);
-            if (cls != SPACE || p != pos) {
-                if (cls == SPACE) {
-                    // a lone ' ' followed by whitespace: not a word prefix; handled as whitespace
-                    p = pos;
-                    cls = SPACE;
-                } else {
-                    int end = p;
-                    while (end < to && classAt(text, end) == cls) {
-                        end += Character.charCount(text.codePointAt(end));
-                    }
-                    sink.piece(start, end);
-                    pos = end;
-                    continue;
-                }
-            }
-            // \s+(?!\S) | \s+
-            int end = pos;
-            int lastStart = pos;
-            while (end < to && classAt(text, end) == SPACE) {
-                lastStart = end;
-                end += Character.charCount(text.codePointAt(end));
-            }
-            if (end < to && lastStart > pos) {
-                end = lastStart; // leave the last whitespace character to the word that follows
-            }
+        for (int pos = from; pos < to; ) {
+            int end = pieceEnd(text, pos, to);
             sink.piece(pos, end);
             pos = end;
         }
+    }
+
+    /**
+     * Where the piece starting at {@code pos} ends. Kept small and free of callbacks on purpose:
+     * the JIT compiles it once, whoever consumes the pieces.
+     */
+    static int pieceEnd(String text, int pos, int to) {
+        char c = text.charAt(pos);
+        // 's 't 're 've 'm 'll 'd
+        if (c == '\'' && pos + 1 < to) {
+            int len = contraction(text, pos + 1, to);
+            if (len > 0) {
+                return pos + 1 + len;
+            }
+        }
+        // ' ?' then a run of letters, of numbers, or of other non-space characters
+        int p = c == ' ' && pos + 1 < to ? pos + 1 : pos;
+        int cls = classAt(text, p);
+        if (cls != SPACE) {
+            return runEnd(text, p, to, cls);
+        }
+        // \s+(?!\S) | \s+ : a whitespace run, less its last character when a non-space follows
+        // (that character then starts the next piece, e.g. the space of " word")
+        int end = pos;
+        int lastStart = pos;
+        while (end < to && classAt(text, end) == SPACE) {
+            lastStart = end;
+            end += Character.isHighSurrogate(text.charAt(end)) && end + 1 < to ? 2 : 1;
+        }
+        return end < to && lastStart > pos ? lastStart : end;
+    }
+
+    private static int runEnd(String text, int from, int to, int cls) {
+        int end = from;
+        while (end < to) {
+            char c = text.charAt(end);
+            if (c < 128) {
+                if (ASCII[c] != cls) {
+                    break;
+                }
+                end++;
+            } else {
+                int cp = Character.isHighSurrogate(c) ? text.codePointAt(end) : c;
+                if (classifySlow(cp) != cls) {
+                    break;
+                }
+                end += Character.charCount(cp);
+            }
+        }
+        return end;
     }
 
     private static int contraction(String text, int at, int to) {

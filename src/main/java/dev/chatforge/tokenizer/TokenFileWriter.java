@@ -111,9 +111,18 @@ public final class TokenFileWriter implements AutoCloseable {
 
     /** Completes the file (mask, header) and renames it to the target. */
     public void finish() {
+        finish(withMask);
+    }
+
+    /**
+     * Completes the file, storing the spooled mask only when {@code keepMask} (a writer that
+     * spooled a mask for a split that turned out to hold only documents drops it).
+     */
+    public void finish(boolean keepMask) {
+        boolean storeMask = withMask && keepMask;
         try {
             flush(ids, idBuffer);
-            if (withMask) {
+            if (storeMask) {
                 flush(mask, maskBuffer);
                 long n = mask.size();
                 for (long copied = 0; copied < n; ) {
@@ -125,7 +134,7 @@ public final class TokenFileWriter implements AutoCloseable {
                     .putInt(TokenFileFormat.VERSION)
                     .putInt(vocabSize)
                     .putInt(elementSize)
-                    .putInt(withMask ? TokenFileFormat.FLAG_LOSS_MASK : 0)
+                    .putInt(storeMask ? TokenFileFormat.FLAG_LOSS_MASK : 0)
                     .putLong(tokens)
                     .flip();
             while (header.hasRemaining()) {

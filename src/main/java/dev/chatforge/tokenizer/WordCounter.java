@@ -23,10 +23,12 @@ public final class WordCounter {
         specials.split(text, new SpecialTokenSplitter.Sink() {
             @Override
             public void text(int start, int end) {
-                PreTokenizer.split(text, start, end, (s, e) -> {
+                for (int s = start; s < end; ) {
+                    int e = PreTokenizer.pieceEnd(text, s, end);
                     counts.computeIfAbsent(text.substring(s, e), k -> new long[1])[0]++;
                     words++;
-                });
+                    s = e;
+                }
             }
 
             @Override
@@ -45,6 +47,33 @@ public final class WordCounter {
             }
         }
         words += other.words;
+    }
+
+    /** Counts the words of many texts on {@code threads} threads. */
+    public static WordCounter countAll(List<String> texts, List<String> specialTokens, int threads) {
+        WordCounter total = new WordCounter(specialTokens);
+        int batch = 64;
+        java.util.Iterator<List<String>> batches = new java.util.Iterator<>() {
+            int at = 0;
+
+            @Override
+            public boolean hasNext() {
+                return at < texts.size();
+            }
+
+            @Override
+            public List<String> next() {
+                List<String> b = texts.subList(at, Math.min(texts.size(), at + batch));
+                at += batch;
+                return b;
+            }
+        };
+        ParallelBatches.run(batches, b -> {
+            WordCounter c = new WordCounter(specialTokens);
+            b.forEach(c::add);
+            return c;
+        }, total::addAll, threads);
+        return total;
     }
 
     public int distinctWords() {

@@ -1,0 +1,219 @@
+package dev.chatforge.bench;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chatforge.eval.Perplexity;
+import dev.chatforge.io.AtomicFiles;
+import dev.chatforge.io.Json;
+import dev.chatforge.model.GPT2;
+import dev.chatforge.model.GPT2Config;
+import dev.chatforge.tokenizer.TokenSource;
+import dev.chatforge.train.AdamW;
+import dev.chatforge.train.LrSchedule;
+import dev.chatforge.train.RandomWindows;
+import dev.chatforge.train.TrainOptions;
+import dev.chatforge.train.Trainer;
+import dev.chatforge.train.TrainerState;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * {@code chatforge bench train}: training and evaluation throughput of the real training loop
+ * (sampler, forward, backward, clipping, AdamW, per-step managers) on random tokens, resident
+ * memory over a long run, and model FLOPs utilisation against the measured peak of a large fp32
+ * matrix product on this machine.
+ *
+ * <pre>
+ *   --steps N        training steps of the first config (default 1000; RSS is read at 100 and N)
+ *   --large-steps N  training steps of the second config (default 30)
+ *   --device D       auto | cpu | gpu (default cpu)
+ * </pre>
+ * Configs (as issue 4 asks): n_layer 4, n_head 4, n_embd 128, block 128, batch 16, vocab 2,048;
+ * and n_layer 6, n_head 6, n_embd 384, block 256, batch 8, vocab 2,048.
+ */
+public final class TrainBench {
+    private TrainBench() {}
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String[] args) {
+        int steps = 1000;
+        int largeSteps = 30;
+        String device = "cpu";
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--steps" -> steps = Integer.parseInt(args[++i]);
+                case "--large-steps" -> largeSteps = Integer.parseInt(args[++i]);
+                case "--device" -> device = args[++i];
+                default -> {
+                    System.err.println("usage: bench train [--steps N] [--large-steps N] [--device auto|cpu|gpu]");
+                    return 2;
+                }
+            }
+        }
+        Device d = dev.chatforge.train.Devices.resolve(device);
+        ObjectNode summary = Json.MAPPER.createObjectNode();
+        summary.put("device", d.toString());
+        summary.put("threads", System.getProperty("ai.djl.pytorch.num_threads", "default"));
+        double peak = matmulPeakGflops(d);
+        summary.put("fp32_matmul_peak_gflops", round(peak));
+        System.out.printf(Locale.ROOT, "fp32 matmul peak (2048×2048, best of 10): %.1f GFLOP/s%n", peak);
+        ArrayNode configs = summary.putArray("configs");
+        configs.add(measure(GPT2Config.of(2048, 128, 128, 4, 4), 16, steps, peak, d));
+        configs.add(measure(GPT2Config.of(2048, 256, 384, 6, 6), 8, largeSteps, peak, d));
+        try {
+            System.out.println(Json.MAPPER.writeValueAsString(summary));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return 0;
+    }
+
+    static ObjectNode measure(GPT2Config config, int batch, int steps, double peakGflops, Device device) {
+        int block = config.nPositions();
+        System.out.printf(Locale.ROOT, "%n== n_layer %d, n_head %d, n_embd %d, block %d, batch %d, vocab %d (%.2fM parameters), %d steps%n",
+                config.nLayer(), config.nHead(), config.nEmbd(), block, batch, config.vocabSize(),
+                config.parameterCount() / 1e6, steps);
+        TokenSource data = randomTokens(2_000_000, config.vocabSize(), 1);
+        Path out;
+        try {
+            out = Files.createTempDirectory("chatforge-bench-");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        long[] stepStart = new long[1];
+        long[] timed = {0, 0}; // nanos, steps, counted after a few warm-up steps
+        int warmup = Math.min(10, steps / 4);
+        long[] rss = {0, 0};
+        ObjectNode result = Json.MAPPER.createObjectNode();
+        try (GPT2 model = GPT2.create(config, device, 1)) {
+            TrainOptions options = new TrainOptions(batch, 1, steps, LrSchedule.constant(3e-4), 0.9, 0.95, 1e-8, 0.1,
+                    1.0, Integer.MAX_VALUE, 1, Integer.MAX_VALUE, 1, out, null, null);
+            try (AdamW adamW = Trainer.newOptimizer(model, options)) {
+                stepStart[0] = System.nanoTime();
+                new Trainer(model, adamW, TrainerState.start(1, null), options, new RandomWindows(data, block, 1), null)
+                        .onStep(s -> {
+                            long now = System.nanoTime();
+                            if (s.step() > warmup && s.step() < steps) { // the last step also writes a checkpoint
+                                timed[0] += now - stepStart[0];
+                                timed[1]++;
+                            }
+                            if (s.step() == Math.min(100, steps)) {
+                                rss[0] = rssBytes();
+                            }
+                            if (s.step() == steps) {
+                                rss[1] = rssBytes();
+                            }
+                            stepStart[0] = System.nanoTime();
+                        }).run();
+            }
+            double trainTps = (double) batch * block * timed[1] / (timed[0] / 1e9);
+            // Evaluation: forward only, no gradients, the same batch shape.
+            TokenSource evalData = randomTokens(batch * block * 40 + 1, config.vocabSize(), 2);
+            Perplexity.evaluate(model, randomTokens(batch * block * 3 + 1, config.vocabSize(), 3), block, block, batch, null);
+            Perplexity.Result r = Perplexity.evaluate(model, evalData, block, block, batch, null);
+            double evalTps = (evalData.size() - 1) / r.seconds();
+            // nanoGPT's estimate: 6·N + 12·L·T·C FLOPs per trained token, N without position embeddings.
+            long n = config.parameterCount() - (long) config.nPositions() * config.nEmbd();
+            double flopsPerToken = 6.0 * n + 12.0 * config.nLayer() * block * config.nEmbd();
+            double mfu = flopsPerToken * trainTps / (peakGflops * 1e9);
+            result.put("n_layer", config.nLayer()).put("n_head", config.nHead()).put("n_embd", config.nEmbd())
+                    .put("block_size", block).put("batch", batch).put("vocab", config.vocabSize())
+                    .put("parameters", config.parameterCount()).put("steps", steps)
+                    .put("train_tokens_per_sec", Math.round(trainTps))
+                    .put("ms_per_step", round(timed[0] / 1e6 / timed[1]))
+                    .put("eval_tokens_per_sec", Math.round(evalTps))
+                    .put("mfu_percent", round(100 * mfu));
+            System.out.printf(Locale.ROOT, "train %,.0f tok/s (%.1f ms/step) | eval %,.0f tok/s | MFU %.1f%% of %.0f GFLOP/s%n",
+                    trainTps, timed[0] / 1e6 / timed[1], evalTps, 100 * mfu, peakGflops);
+            if (steps >= 100) {
+                double growth = 100.0 * (rss[1] - rss[0]) / rss[0];
+                result.put("rss_mb_step_100", rss[0] / 1_000_000).put("rss_mb_last_step", rss[1] / 1_000_000)
+                        .put("rss_growth_percent", round(growth));
+                System.out.printf(Locale.ROOT, "RSS %,d MB at step 100, %,d MB at step %d (%+.1f%%)%n",
+                        rss[0] / 1_000_000, rss[1] / 1_000_000, steps, growth);
+            }
+        } finally {
+            AtomicFiles.deleteQuietly(out);
+        }
+        return result;
+    }
+
+    /** Best of 10 products of two 2048×2048 fp32 matrices (2·n³ FLOPs each). */
+    static double matmulPeakGflops(Device device) {
+        int n = 2048;
+        try (NDManager m = NDManager.newBaseManager(device)) {
+            NDArray a = m.randomNormal(new Shape(n, n));
+            NDArray b = m.randomNormal(new Shape(n, n));
+            double best = Double.MAX_VALUE;
+            for (int i = 0; i < 13; i++) {
+                try (NDManager scratch = m.newSubManager()) {
+                    NDArray x = a.duplicate();
+                    x.attach(scratch);
+                    long t0 = System.nanoTime();
+                    NDArray c = x.matMul(b);
+                    c.getFloat(0, 0); // wait for the result (a no-op on CPU, a sync on GPU)
+                    double seconds = (System.nanoTime() - t0) / 1e9;
+                    if (i >= 3) {
+                        best = Math.min(best, seconds);
+                    }
+                }
+            }
+            return 2.0 * n * n * n / best / 1e9;
+        }
+    }
+
+    static long rssBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // not Linux: report 0
+        }
+        return 0;
+    }
+
+    static TokenSource randomTokens(int n, int vocab, long seed) {
+        int[] tokens = new int[n];
+        java.util.Random r = new java.util.Random(seed);
+        for (int i = 0; i < n; i++) {
+            tokens[i] = r.nextInt(vocab);
+        }
+        return new TokenSource() {
+            public long size() {
+                return n;
+            }
+
+            public int vocabSize() {
+                return vocab;
+            }
+
+            public void read(long start, int[] dst) {
+                System.arraycopy(tokens, (int) start, dst, 0, dst.length);
+            }
+
+            public boolean hasLossMask() {
+                return false;
+            }
+
+            public void readMask(long start, byte[] dst) {
+                java.util.Arrays.fill(dst, (byte) 1);
+            }
+        };
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 10) / 10.0;
+    }
+}

@@ -1,0 +1,123 @@
+package dev.chatforge.data;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Splits a byte stream into lines without decoding it, so JSON lines go to the parser as bytes
+ * and every line can be checked for valid UTF-8 with its number. A line ends at {@code \n};
+ * a {@code \r} before it is dropped. Much faster than a {@code BufferedReader}, which would
+ * decode leniently (replacing bad bytes) and hide invalid UTF-8.
+ */
+final class LineReader {
+    private final InputStream in;
+    private byte[] buf = new byte[1 << 20];
+    private int limit;      // bytes valid in buf
+    private int pos;        // start of the next line
+    private boolean eof;
+    private boolean started;
+
+    private int start;
+    private int length;
+    private long lineNumber;
+
+    LineReader(InputStream in) {
+        this.in = in;
+    }
+
+    /** Advances to the next line; false at the end of the input. */
+    boolean next() throws IOException {
+        while (true) {
+            for (int i = pos; i < limit; i++) {
+                if (buf[i] == '\n') {
+                    setLine(pos, i);
+                    pos = i + 1;
+                    return true;
+                }
+            }
+            if (eof) {
+                if (pos < limit) {  // a last line without a final newline
+                    setLine(pos, limit);
+                    pos = limit;
+                    return true;
+                }
+                return false;
+            }
+            fill();
+        }
+    }
+
+    private void setLine(int from, int newline) {
+        int end = newline;
+        if (end > from && buf[end - 1] == '\r') {
+            end--;
+        }
+        start = from;
+        length = end - from;
+        lineNumber++;
+    }
+
+    /** Moves the unread tail to the front (growing the buffer for a very long line) and reads more. */
+    private void fill() throws IOException {
+        int unread = limit - pos;
+        if (pos > 0) {
+            System.arraycopy(buf, pos, buf, 0, unread);
+        } else if (unread == buf.length) {
+            buf = Arrays.copyOf(buf, buf.length * 2);
+        }
+        pos = 0;
+        limit = unread;
+        int n = in.read(buf, limit, buf.length - limit);
+        if (n < 0) {
+            eof = true;
+        } else {
+            limit += n;
+        }
+        if (!started && (limit >= 3 || eof)) {
+            started = true;
+            // A UTF-8 byte order mark (as Excel and Notepad write) is not part of the first line.
+            if (limit >= 3 && buf[0] == (byte) 0xEF && buf[1] == (byte) 0xBB && buf[2] == (byte) 0xBF) {
+                pos = 3;
+            }
+        }
+    }
+
+    /** 1-based number of the current line. */
+    long lineNumber() {
+        return lineNumber;
+    }
+
+    byte[] buffer() {
+        return buf;
+    }
+
+    int start() {
+        return start;
+    }
+
+    int length() {
+        return length;
+    }
+
+    boolean isValidUtf8() {
+        return Utf8.isValid(buf, start, length);
+    }
+
+    /** The current line as text; invalid bytes become U+FFFD, so check {@link #isValidUtf8()} first. */
+    String text() {
+        return new String(buf, start, length, StandardCharsets.UTF_8);
+    }
+
+    /** True when the line is empty or only spaces and tabs. */
+    boolean isBlank() {
+        for (int i = start, end = start + length; i < end; i++) {
+            byte b = buf[i];
+            if (b != ' ' && b != '\t') {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,211 @@
+package dev.chatforge.tokenizer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.chatforge.chat.ChatTemplate;
+import dev.chatforge.data.Record;
+import dev.chatforge.io.Json;
+import dev.chatforge.io.Manifest;
+import dev.chatforge.io.StageInputException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TokenizeStageTest {
+    @TempDir
+    Path dir;
+
+    private TokenizeConfig config(Path input, Path output, String template, Path tokenizer) {
+        return new TokenizeConfig(input, output, 400, 2, List.of(), tokenizer, template, false);
+    }
+
+    private static List<Record> records(Path jsonl) throws IOException {
+        List<Record> out = new ArrayList<>();
+        for (String line : Files.readAllLines(jsonl)) {
+            out.add(Json.COMPACT.readValue(line, Record.class));
+        }
+        return out;
+    }
+
+    private static int[] all(TokenFile tf) {
+        int[] ids = new int[(int) tf.size()];
+        tf.read(0, ids);
+        return ids;
+    }
+
+    @Test
+    void writesTokenizerTokenFilesAndManifestThatMatchHuggingFace() throws Exception {
+        for (String templateName : List.of("turns", "inst")) {
+            Path input = PreparedFixture.mixed(dir.resolve("prepared-" + templateName));
+            Path output = dir.resolve("tokens-" + templateName);
+            TokenizeStage.run(config(input, output, templateName, null), false, 2);
+            ChatTemplate template = ChatTemplate.parse(templateName);
+
+            Manifest manifest = Manifest.read(output, "tokenize");
+            JsonNode stats = manifest.stats();
+            assertEquals(templateName, stats.get("template").asText());
+            assertTrue(stats.get("has_loss_mask").asBoolean());
+            try (ChatTokenizer tok = ChatTokenizer.load(output.resolve("tokenizer.json"))) {
+                assertEquals(tok.vocabSize(), stats.get("vocab_size").asInt());
+                assertEquals(400, tok.vocabSize());
+                for (String special : ChatTemplate.SPECIAL_TOKENS) {
+                    assertEquals(tok.specialTokenId(special), stats.get("special_tokens").get(special).asInt());
+                }
+                for (String split : List.of("train", "val")) {
+                    List<Record> recs = records(input.resolve(split + ".jsonl"));
+                    TokenFile tf = TokenFile.open(output.resolve(split + ".bin"));
+                    JsonNode s = stats.get("splits").get(split);
+                    assertEquals(split + ".bin", s.get("file").asText());
+                    assertEquals(tf.size(), s.get("tokens").asLong());
+                    assertEquals(recs.size(), s.get("records").asLong());
+                    assertEquals(tok.vocabSize(), tf.vocabSize());
+
+                    // The file spells the rendered records, each followed by <|endoftext|> ...
+                    StringBuilder text = new StringBuilder();
+                    long textBytes = 0;
+                    StringBuilder trained = new StringBuilder();
+                    for (Record r : recs) {
+                        List<ChatTemplate.Segment> segments = PreparedSplit.render(r, template);
+                        String rendered = ChatTemplate.join(segments);
+                        text.append(rendered).append(ChatTemplate.END_OF_TEXT);
+                        textBytes += rendered.getBytes(StandardCharsets.UTF_8).length;
+                        for (ChatTemplate.Segment seg : segments) {
+                            if (seg.trained()) {
+                                trained.append(seg.text());
+                            }
+                        }
+                        if (!r.isConversation()) {
+                            trained.append(ChatTemplate.END_OF_TEXT);
+                        }
+                    }
+                    int[] ids = all(tf);
+                    assertEquals(text.toString(), tok.decode(ids));
+                    assertEquals(textBytes, s.get("text_bytes").asLong());
+                    // ... with exactly the ids Hugging Face gives the whole text ...
+                    assertArrayEquals(ChatTokenizerTest.djl(output.resolve("tokenizer.json"), text.toString()), ids);
+                    // ... and a mask that selects the trained segments exactly.
+                    byte[] mask = new byte[ids.length];
+                    tf.readMask(0, mask);
+                    List<Integer> masked = new ArrayList<>();
+                    for (int i = 0; i < ids.length; i++) {
+                        if (mask[i] == 1) {
+                            masked.add(ids[i]);
+                        }
+                    }
+                    assertEquals(trained.toString(), tok.decode(masked.stream().mapToInt(Integer::intValue).toArray()));
+                    assertEquals(masked.size(), s.get("trained_tokens").asLong());
+                }
+            }
+            assertEquals(List.of("tokenizer.json", "train.bin", "val.bin"),
+                    manifest.outputs().stream().map(Manifest.FileEntry::path).toList());
+            assertEquals(3, manifest.inputs().size());
+        }
+    }
+
+    @Test
+    void sameInputAndConfigGiveByteIdenticalOutputs() throws Exception {
+        Path input = PreparedFixture.mixed(dir.resolve("prepared"));
+        TokenizeStage.run(config(input, dir.resolve("a"), "turns", null), false, 2);
+        TokenizeStage.run(config(input, dir.resolve("b"), "turns", null), false, 1);
+        for (String f : List.of("tokenizer.json", "train.bin", "val.bin")) {
+            assertArrayEquals(Files.readAllBytes(dir.resolve("a").resolve(f)), Files.readAllBytes(dir.resolve("b").resolve(f)), f);
+        }
+    }
+
+    @Test
+    void documentsOnlyHaveNoMaskAndAnExistingTokenizerIsReused() throws Exception {
+        List<Record> train = new ArrayList<>();
+        TestTokenizers.corpus().forEach(t -> train.add(PreparedFixture.doc(t)));
+        Path input = PreparedFixture.write(dir.resolve("prepared"), train, List.of(PreparedFixture.doc("val text")));
+        Path first = dir.resolve("first");
+        TokenizeStage.run(config(input, first, "turns", null), false, 2);
+        assertFalse(Manifest.read(first, "tokenize").stats().get("has_loss_mask").asBoolean());
+        assertFalse(TokenFile.open(first.resolve("train.bin")).hasLossMask());
+
+        // Encoding with the first run's tokenizer (as fine-tune data is encoded with a checkpoint's).
+        Path second = dir.resolve("second");
+        Manifest m = TokenizeStage.run(config(input, second, "turns", first.resolve("tokenizer.json")), false, 2);
+        assertArrayEquals(Files.readAllBytes(first.resolve("tokenizer.json")), Files.readAllBytes(second.resolve("tokenizer.json")));
+        assertArrayEquals(Files.readAllBytes(first.resolve("train.bin")), Files.readAllBytes(second.resolve("train.bin")));
+        assertEquals(first.resolve("tokenizer.json").toString(), m.stats().get("tokenizer").get("source").asText());
+    }
+
+    @Test
+    void tokenizerLackingChatTokensIsRejectedNamingThem() throws Exception {
+        // A byte-level BPE with only <|endoftext|>, like GPT-2's own tokenizer.json.
+        WordCounter counter = new WordCounter(List.of(ChatTemplate.END_OF_TEXT));
+        TestTokenizers.corpus().forEach(counter::add);
+        Path gpt2Like = dir.resolve("gpt2-like.json");
+        Files.write(gpt2Like, BpeTrainer.train(counter.counts(), 300, 2, List.of(ChatTemplate.END_OF_TEXT)).toTokenizerJson());
+
+        Path input = PreparedFixture.mixed(dir.resolve("prepared"));
+        Path output = dir.resolve("tokens");
+        StageInputException e = assertThrows(StageInputException.class,
+                () -> TokenizeStage.run(config(input, output, "turns", gpt2Like), false, 2));
+        assertTrue(e.getMessage().contains(gpt2Like.toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("[<|system|>, <|user|>, <|agent|>, <|end|>]"), e.getMessage());
+        assertFalse(Files.exists(output));
+        try (var files = Files.list(dir)) {
+            assertTrue(files.noneMatch(p -> p.getFileName().toString().startsWith("tokens")), "no temp folder left");
+        }
+
+        // Documents need only <|endoftext|>: the same tokenizer is fine for them.
+        Path docs = PreparedFixture.write(dir.resolve("docs"), List.of(PreparedFixture.doc("plain text")),
+                List.of(PreparedFixture.doc("more text")));
+        TokenizeStage.run(config(docs, output, "turns", gpt2Like), false, 2);
+        assertEquals(300, TokenFile.open(output.resolve("train.bin")).vocabSize());
+
+        // An extra special token from the config must be in the tokenizer too.
+        TokenizeConfig extra = new TokenizeConfig(docs, dir.resolve("x"), 400, 2, List.of("<|tool|>"), gpt2Like, "turns", false);
+        e = assertThrows(StageInputException.class, () -> TokenizeStage.run(extra, false, 2));
+        assertTrue(e.getMessage().contains("[<|tool|>]"), e.getMessage());
+    }
+
+    @Test
+    void notByteLevelTokenizerIsRejected() throws Exception {
+        Path input = PreparedFixture.mixed(dir.resolve("prepared"));
+        Path wordPiece = dir.resolve("wordpiece.json");
+        Files.writeString(wordPiece, "{\"model\": {\"type\": \"WordPiece\", \"vocab\": {\"a\": 0}}, \"pre_tokenizer\": "
+                + "{\"type\": \"BertPreTokenizer\"}, \"decoder\": {\"type\": \"WordPiece\"}}");
+        StageInputException e = assertThrows(StageInputException.class,
+                () -> TokenizeStage.run(config(input, dir.resolve("t"), "turns", wordPiece), false, 2));
+        assertTrue(e.getMessage().startsWith(wordPiece.toString()) && e.getMessage().contains("not a byte-level BPE"),
+                e.getMessage());
+
+        Path metaspace = dir.resolve("metaspace.json");
+        Files.writeString(metaspace, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": []}, "
+                + "\"pre_tokenizer\": {\"type\": \"Metaspace\"}, \"decoder\": {\"type\": \"Metaspace\"}}");
+        e = assertThrows(StageInputException.class,
+                () -> TokenizeStage.run(config(input, dir.resolve("t"), "turns", metaspace), false, 2));
+        assertTrue(e.getMessage().contains("pre_tokenizer is 'Metaspace'"), e.getMessage());
+    }
+
+    @Test
+    void emptySplitAndBadRecordNameTheFile() throws Exception {
+        Path input = PreparedFixture.write(dir.resolve("prepared"), List.of(PreparedFixture.doc("text")), List.of());
+        StageInputException e = assertThrows(StageInputException.class,
+                () -> TokenizeStage.run(config(input, dir.resolve("t"), "turns", null), false, 2));
+        assertTrue(e.getMessage().contains("val.jsonl") && e.getMessage().contains("empty split"), e.getMessage());
+
+        Path bad = dir.resolve("bad");
+        Files.createDirectories(bad);
+        Files.writeString(bad.resolve("train.jsonl"), "{\"id\":\"1\",\"source\":\"s\",\"text\":\"ok\"}\n{\"id\": \"2\", \"text\": 3, \"bogus\": 1}\n");
+        Files.writeString(bad.resolve("val.jsonl"), "{\"id\":\"1\",\"source\":\"s\",\"text\":\"ok\"}\n");
+        Manifest.create("prepare", List.of(), Json.MAPPER.createObjectNode(), Json.MAPPER.createObjectNode(),
+                List.of(Manifest.FileEntry.of(bad.resolve("train.jsonl"), bad), Manifest.FileEntry.of(bad.resolve("val.jsonl"), bad)))
+                .writeTo(bad);
+        e = assertThrows(StageInputException.class,
+                () -> TokenizeStage.run(config(bad, dir.resolve("t"), "turns", null), false, 2));
+        assertTrue(e.getMessage().contains(bad.resolve("train.jsonl") + ":2:"), e.getMessage());
+    }
+}
