@@ -14,12 +14,13 @@ import java.util.Random;
 /**
  * Generation speed with and without the key/value cache: greedy decoding of N tokens (default
  * 200) from a short prompt on a randomly initialised model of the smoke size (preset "tiny":
- * 4 layers, 4 heads, 128 wide, 128 positions, vocab 2,048), or any preset. Weights do not
+ * 4 layers, 4 heads, 128 wide, vocab 2,048, with the smoke config's block_size 64), or any
+ * preset ({@code --block-size preset} keeps the preset's context). Weights do not
  * change the cost, so no checkpoint is needed. Also checks that both paths gave the same tokens.
  *
  * <pre>
  * java -cp target/chatforge.jar dev.chatforge.bench.GenerateBench [--preset tiny] [--tokens 200]
- *      [--prompt-tokens 16] [--repeats 3]
+ *      [--block-size 64|preset] [--prompt-tokens 16] [--repeats 3]
  * </pre>
  */
 public final class GenerateBench {
@@ -35,17 +36,21 @@ public final class GenerateBench {
         int tokens = 200;
         int promptTokens = 16;
         int repeats = 3;
+        Integer blockSize = 64; // configs/smoke.yaml trains the tiny preset with block_size 64
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--preset" -> preset = args[++i];
                 case "--tokens" -> tokens = Integer.parseInt(args[++i]);
                 case "--prompt-tokens" -> promptTokens = Integer.parseInt(args[++i]);
                 case "--repeats" -> repeats = Integer.parseInt(args[++i]);
+                case "--block-size" -> blockSize = args[++i].equals("preset") ? null : Integer.valueOf(args[i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (options: --preset NAME, --tokens N, --prompt-tokens N, --repeats N)");
+                        + " (options: --preset NAME, --block-size N|preset, --tokens N, --prompt-tokens N, --repeats N)");
             }
         }
-        GPT2Config config = GPT2Config.preset(preset);
+        GPT2Config presetConfig = GPT2Config.preset(preset);
+        GPT2Config config = blockSize == null ? presetConfig : presetConfig.withSizes(blockSize, presetConfig.nEmbd(),
+                presetConfig.nLayer(), presetConfig.nHead());
         int[] prompt = new Random(1).ints(promptTokens, 0, config.vocabSize()).toArray();
         System.out.printf(Locale.ROOT, "generate bench: preset %s (n_layer %d, n_head %d, n_embd %d, n_positions %d, vocab %d),"
                         + " %d tokens from a %d-token prompt, greedy, best of %d%n",
