@@ -29,7 +29,8 @@ public final class SamplingOptions {
     @Option(names = "--seed", paramLabel = "N", description = "RNG seed, for reproducible output.")
     Long seed;
 
-    @Option(names = "--stop", paramLabel = "TEXT", description = "Stop before this string (repeatable).")
+    @Option(names = "--stop", paramLabel = "TEXT",
+            description = "Stop before this string (repeatable); \\n and \\t mean newline and tab.")
     List<String> stop;
 
     @Option(names = "--device", paramLabel = "auto|cpu|gpu", description = "Where the model runs.")
@@ -42,7 +43,7 @@ public final class SamplingOptions {
         put(options, section, "top_k", topK);
         put(options, section, "top_p", topP);
         put(options, section, "seed", seed);
-        put(options, section, "stop", stop);
+        put(options, section, "stop", stop == null ? null : stop.stream().map(SamplingOptions::unescape).toList());
         put(options, section, "device", device);
     }
 
@@ -59,5 +60,24 @@ public final class SamplingOptions {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** "\\n" typed on a command line means a newline, as in the YAML file's "\\n". */
+    static String unescape(String text) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\\' && i + 1 < text.length()) {
+                char next = text.charAt(i + 1);
+                switch (next) {
+                    case 'n' -> { out.append('\n'); i++; continue; }
+                    case 't' -> { out.append('\t'); i++; continue; }
+                    case '\\' -> { out.append('\\'); i++; continue; }
+                    default -> { }
+                }
+            }
+            out.append(c);
+        }
+        return out.toString();
     }
 }

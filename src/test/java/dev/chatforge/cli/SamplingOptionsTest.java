@@ -32,7 +32,7 @@ class SamplingOptionsTest {
         Files.writeString(yaml, "generate:\n  checkpoint: from/file\n  top_k: 7\n  temperature: 0.5\n");
         GenerateConfig c = generate("--config", yaml.toString(), "--checkpoint", "ck/best",
                 "--prompt", "Q: [a] # b", "--max-new-tokens", "12", "--top-p", "0.5", "--seed", "9",
-                "--stop", "\n\n", "--stop", "User:", "--no-cache");
+                "--stop", "\\n\\n", "--stop", "User:", "--stop", "a\\\\nb", "--no-cache");
         assertEquals(Path.of("ck/best"), c.checkpoint());
         assertEquals("Q: [a] # b", c.prompt(), "YAML-like text stays a string");
         assertEquals(12, c.maxNewTokens());
@@ -40,7 +40,7 @@ class SamplingOptionsTest {
         assertEquals(7, c.topK(), "the file's value stays where no option is given");
         assertEquals(0.5, c.temperature());
         assertEquals(9, c.seed());
-        assertEquals(List.of("\n\n", "User:"), c.stop());
+        assertEquals(List.of("\n\n", "User:", "a\\nb"), c.stop(), "\\n typed on a command line is a newline");
         assertFalse(c.useCache());
     }
 
