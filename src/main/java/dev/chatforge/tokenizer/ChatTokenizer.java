@@ -472,6 +472,7 @@ public final class ChatTokenizer implements AutoCloseable {
 
     @Override
     public void close() {
+        caches.remove(); // the calling thread's cache; worker threads' caches go with their threads
         hf.close();
     }
 }

@@ -1,0 +1,59 @@
+package dev.chatforge.cli;
+
+import dev.chatforge.bench.PrepareBench;
+import dev.chatforge.bench.TokenizerBench;
+import dev.chatforge.bench.TrainBench;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Unmatched;
+
+/**
+ * `chatforge bench <what>`: the speed and memory figures the project promises, measured on this
+ * machine (never in unit tests, whose timings would depend on the load of the machine).
+ * Arguments after the benchmark's name go to it unchanged.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure speed and memory: prepare MB/s, tokenizer training and encoding, training and eval tokens/s.",
+        subcommands = {BenchCommand.Prepare.class, BenchCommand.Tokenize.class, BenchCommand.Train.class})
+public class BenchCommand {
+
+    /** Shared shape of a benchmark subcommand: pass the remaining arguments through. */
+    abstract static class Bench implements Callable<Integer> {
+        @Unmatched
+        List<String> args = new ArrayList<>();
+
+        abstract void run(String[] arguments) throws Exception;
+
+        @Override
+        public Integer call() throws Exception {
+            run(args.toArray(String[]::new));
+            return 0;
+        }
+    }
+
+    @Command(name = "prepare", description = "Prepare stage throughput on a synthetic JSONL file. Args: [MB | FILE.jsonl] (default 200 MB).")
+    static class Prepare extends Bench {
+        @Override
+        void run(String[] arguments) {
+            PrepareBench.run(arguments);
+        }
+    }
+
+    @Command(name = "tokenize", description = "BPE training time and token-file encoding MB/s. Args: [--mb N] [--vocab N] [--threads N] [--repeat N] [--input FILE...].")
+    static class Tokenize extends Bench {
+        @Override
+        void run(String[] arguments) throws Exception {
+            TokenizerBench.run(arguments);
+        }
+    }
+
+    @Command(name = "train", description = "Training and eval tokens/s, RSS over a long run, MFU. Args: [--steps N] [--large-steps N] [--device cpu|gpu].")
+    static class Train extends Bench {
+        @Override
+        void run(String[] arguments) {
+            TrainBench.run(arguments);
+        }
+    }
+}
