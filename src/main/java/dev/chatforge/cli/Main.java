@@ -61,7 +61,11 @@ public final class Main {
 
     /** Stage commands with options of their own get their own class; the rest share StageCommand. */
     private static Object commandFor(String stage) {
-        return new StageCommand(stage);
+        return switch (stage) {
+            case "generate" -> new GenerateCommand();
+            case "chat" -> new ChatCommand();
+            default -> new StageCommand(stage);
+        };
     }
 
     private static String messageOf(Throwable e) {

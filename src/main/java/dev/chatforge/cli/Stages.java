@@ -1,15 +1,24 @@
 package dev.chatforge.cli;
 
+import dev.chatforge.chat.ChatConfig;
+import dev.chatforge.chat.ChatStage;
+import dev.chatforge.chat.GenerateConfig;
+import dev.chatforge.chat.GenerateStage;
 import dev.chatforge.config.ConfigFile;
 import dev.chatforge.config.StageConfig;
 import dev.chatforge.data.PrepareConfig;
 import dev.chatforge.data.PrepareStage;
 import dev.chatforge.eval.EvalConfig;
 import dev.chatforge.eval.EvalStage;
+import dev.chatforge.finetune.FinetuneConfig;
+import dev.chatforge.finetune.FinetuneStage;
 import dev.chatforge.tokenizer.TokenizeConfig;
 import dev.chatforge.tokenizer.TokenizeStage;
 import dev.chatforge.train.TrainConfig;
 import dev.chatforge.train.TrainStage;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -31,9 +40,14 @@ public final class Stages {
                 TrainStage.run(bind(file, section, TrainConfig.class, TrainConfig.defaults()), force));
         RUNNERS.put("eval", (file, section, force) ->
                 EvalStage.run(bind(file, section, EvalConfig.class, EvalConfig.defaults()), force));
-        RUNNERS.put("finetune", notYet("finetune"));
-        RUNNERS.put("generate", notYet("generate"));
-        RUNNERS.put("chat", notYet("chat"));
+        RUNNERS.put("finetune", (file, section, force) ->
+                FinetuneStage.run(bind(file, section, FinetuneConfig.class, FinetuneConfig.defaults()), force));
+        RUNNERS.put("generate", (file, section, force) ->
+                GenerateStage.run(bind(file, section, GenerateConfig.class, GenerateConfig.defaults()), System.out, System.err));
+        RUNNERS.put("chat", (file, section, force) ->
+                ChatStage.run(bind(file, section, ChatConfig.class, ChatConfig.defaults()),
+                        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)),
+                        System.out, System.err, System.console() != null));
     }
 
     public static StageRunner runner(String stage) {

@@ -44,9 +44,10 @@ public final class Trainer {
     private final AdamW optimizer;
     private final TrainOptions options;
     private final DataSampler train;
-    private final List<TokenBatch> validation;
+    private List<TokenBatch> validation;
     private TrainerState state;
     private StepListener listener = s -> {};
+    private java.util.function.Predicate<TrainerState> stopEarly = s -> false;
 
     /**
      * @param start      {@link TrainerState#start} for a new run, or the state of the checkpoint
@@ -71,6 +72,15 @@ public final class Trainer {
         train.seek(start.samplerPosition());
     }
 
+    /**
+     * Validates on batches the caller chose instead (finetune: whole conversations with the
+     * padding masked out); an empty list trains without validation.
+     */
+    public Trainer validateOn(List<TokenBatch> batches) {
+        this.validation = List.copyOf(batches);
+        return this;
+    }
+
     /** A fresh AdamW with the options' hyper-parameters for {@code model}. */
     public static AdamW newOptimizer(GPT2 model, TrainOptions options) {
         return new AdamW(model.parameters(), model.manager(), options.beta1(), options.beta2(), options.eps(),
@@ -79,6 +89,15 @@ public final class Trainer {
 
     public Trainer onStep(StepListener listener) {
         this.listener = listener;
+        return this;
+    }
+
+    /**
+     * Ends the run before max_steps when {@code stop} says so, tested after every step (after
+     * that step's evaluation and checkpoint); finetune uses it for early stopping.
+     */
+    public Trainer stopWhen(java.util.function.Predicate<TrainerState> stop) {
+        this.stopEarly = stop;
         return this;
     }
 
@@ -161,6 +180,9 @@ public final class Trainer {
                     windowLoss = 0;
                 }
                 listener.afterStep(state);
+                if (stopEarly.test(state)) {
+                    break;
+                }
             }
         }
         return state;

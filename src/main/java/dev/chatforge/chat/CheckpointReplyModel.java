@@ -1,0 +1,60 @@
+package dev.chatforge.chat;
+
+import dev.chatforge.tokenizer.ChatTokenizer;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Chat replies from a checkpoint: the prompt is {@code <|endoftext|>} (the document start the
+ * model saw in training) plus the rendered conversation; a reply ends at the end-of-turn token,
+ * or at any other turn marker or end-of-text the model produces instead, and, for a model not
+ * fine-tuned on turns, at a newline.
+ */
+public final class CheckpointReplyModel implements ReplyModel {
+    private final ChatTokenizer tokenizer;
+    private final Generator generator;
+    private final Sampler sampler;
+    private final StopCondition stop;
+    private final int contextLength;
+
+    public CheckpointReplyModel(LoadedModel model, Sampler sampler, List<String> stopStrings, boolean stopAtNewline) {
+        this.tokenizer = model.tokenizer();
+        this.generator = new Generator(model.nextTokenModel(), true);
+        this.sampler = sampler;
+        this.contextLength = model.contextLength();
+        Set<Integer> stopIds = new HashSet<>();
+        for (String special : ChatTemplate.SPECIAL_TOKENS) {
+            Integer id = tokenizer.specialTokens().get(special);
+            if (id != null) {
+                stopIds.add(id);
+            }
+        }
+        List<String> strings = new ArrayList<>(stopStrings);
+        if (stopAtNewline) {
+            strings.add("\n");
+        }
+        this.stop = new StopCondition(stopIds, strings);
+    }
+
+    @Override
+    public int contextLength() {
+        return contextLength;
+    }
+
+    @Override
+    public int countTokens(List<ChatTemplate.Segment> rendered) {
+        return 1 + tokenizer.encodeSegments(rendered).size();
+    }
+
+    @Override
+    public String reply(List<ChatTemplate.Segment> prompt, int maxNewTokens, Consumer<String> onText) {
+        int[] body = tokenizer.encodeSegments(prompt).ids();
+        int[] ids = new int[body.length + 1];
+        ids[0] = tokenizer.endOfTextId();
+        System.arraycopy(body, 0, ids, 1, body.length);
+        return generator.generate(ids, maxNewTokens, sampler, stop, tokenizer::decode, onText).text();
+    }
+}

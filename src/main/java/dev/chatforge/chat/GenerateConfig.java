@@ -1,0 +1,52 @@
+package dev.chatforge.chat;
+
+import dev.chatforge.config.Checks;
+import dev.chatforge.config.StageConfig;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The {@code generate:} section: continue a prompt with a checkpoint.
+ *
+ * @param checkpoint     checkpoint folder (config.json, model.safetensors, tokenizer.json)
+ * @param prompt         text to continue; empty starts a fresh document after {@code <|endoftext|>}
+ * @param maxNewTokens   the most tokens to generate
+ * @param temperature    0 = greedy (deterministic); higher = more varied
+ * @param topK           sample among the k most likely tokens; 0 = off
+ * @param topP           sample among the most likely tokens holding this much probability; 1 = off
+ * @param seed           RNG seed: the same seed and settings give the same text
+ * @param stop           stop strings: generation ends before the first one (not printed)
+ * @param stopTokens     special tokens that end generation (not printed)
+ * @param useCache       cache attention keys/values between steps (false only to compare)
+ * @param device         auto (GPU when DJL sees one), cpu or gpu
+ */
+public record GenerateConfig(
+        Path checkpoint,
+        String prompt,
+        int maxNewTokens,
+        double temperature,
+        int topK,
+        double topP,
+        long seed,
+        List<String> stop,
+        List<String> stopTokens,
+        boolean useCache,
+        String device) implements StageConfig {
+
+    public static GenerateConfig defaults() {
+        return new GenerateConfig(null, "", 200, 0.8, 50, 0.95, 1337, List.of(),
+                List.of(ChatTemplate.END_OF_TEXT), true, "auto");
+    }
+
+    @Override
+    public void validate(Checks checks) {
+        checks.required("checkpoint", checkpoint);
+        checks.check(prompt != null, "prompt", "must be a string (empty for a fresh document)");
+        SamplingChecks.validate(checks, maxNewTokens, temperature, topK, topP, stop, device);
+        checks.check(stopTokens != null, "stop_tokens", "must be a list (may be empty)");
+    }
+
+    public Sampler sampler() {
+        return new Sampler(temperature, topK, topP, seed);
+    }
+}

@@ -1,0 +1,61 @@
+package dev.chatforge.chat;
+
+import dev.chatforge.config.ConfigException;
+import dev.chatforge.tokenizer.ChatTokenizer;
+import java.io.PrintStream;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * {@code chatforge generate}: continues a prompt with a checkpoint. The prompt and the generated
+ * text go to stdout (streamed as it is generated); the speed line goes to stderr.
+ */
+public final class GenerateStage {
+    private GenerateStage() {}
+
+    public static Generator.Result run(GenerateConfig config, PrintStream out, PrintStream err) {
+        try (LoadedModel model = LoadedModel.load(config.checkpoint(), config.device())) {
+            ChatTokenizer tokenizer = model.tokenizer();
+            Set<Integer> stopIds = new HashSet<>();
+            for (String name : config.stopTokens()) {
+                Integer id = tokenizer.specialTokens().get(name);
+                if (id == null) {
+                    throw new ConfigException("key 'generate.stop_tokens': '" + name + "' is not a special token of "
+                            + tokenizer.path() + " (special tokens: " + tokenizer.specialTokens().keySet() + ")");
+                }
+                stopIds.add(id);
+            }
+            StopCondition stop = new StopCondition(stopIds, config.stop());
+            // <|endoftext|> first: a prompt starts a document, as documents started in training.
+            int[] body = tokenizer.encode(config.prompt());
+            int[] prompt = new int[body.length + 1];
+            prompt[0] = tokenizer.endOfTextId();
+            System.arraycopy(body, 0, prompt, 1, body.length);
+
+            out.print(config.prompt());
+            out.flush();
+            Generator generator = new Generator(model.nextTokenModel(), config.useCache());
+            Generator.Result result = generator.generate(prompt, config.maxNewTokens(), config.sampler(), stop,
+                    tokenizer::decode, piece -> {
+                        out.print(piece);
+                        out.flush();
+                    });
+            out.println();
+            out.flush();
+            double seconds = (result.prefillNanos() + result.decodeNanos()) / 1e9;
+            err.printf(Locale.ROOT, "generate: %d tokens in %.2f s: %.1f tokens/s (key/value cache %s; prompt %d tokens); "
+                            + "ended by %s%n", result.tokens().length, seconds, result.tokensPerSecond(),
+                    config.useCache() ? "on" : "off", result.promptTokens(), describe(result.stopReason()));
+            return result;
+        }
+    }
+
+    private static String describe(Generator.StopReason reason) {
+        return switch (reason) {
+            case STOP_TOKEN -> "a stop token";
+            case STOP_STRING -> "a stop string";
+            case MAX_TOKENS -> "max_new_tokens";
+        };
+    }
+}

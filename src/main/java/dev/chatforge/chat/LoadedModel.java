@@ -1,0 +1,77 @@
+package dev.chatforge.chat;
+
+import ai.djl.Device;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.chatforge.io.StageInputException;
+import dev.chatforge.tokenizer.ChatTokenizer;
+import dev.chatforge.train.Checkpoint;
+import dev.chatforge.train.Devices;
+import java.nio.file.Path;
+
+/**
+ * A checkpoint ready to generate with: the model, its own tokenizer, and what its training said
+ * about conversations. Close it to free the model's native memory and the tokenizer.
+ */
+public final class LoadedModel implements AutoCloseable {
+    private final Checkpoint checkpoint;
+    private final ChatTokenizer tokenizer;
+
+    private LoadedModel(Checkpoint checkpoint, ChatTokenizer tokenizer) {
+        this.checkpoint = checkpoint;
+        this.tokenizer = tokenizer;
+    }
+
+    public static LoadedModel load(Path dir, String device) {
+        Checkpoint checkpoint = Checkpoint.load(dir, Devices.resolve(device));
+        try {
+            if (checkpoint.tokenizer() == null) {
+                throw new StageInputException(dir.resolve(Checkpoint.TOKENIZER) + ": not found; a checkpoint needs its "
+                        + "tokenizer.json to turn text into ids");
+            }
+            ChatTokenizer tokenizer = ChatTokenizer.load(checkpoint.tokenizer());
+            if (tokenizer.vocabSize() != checkpoint.config().vocabSize()) {
+                tokenizer.close();
+                throw new StageInputException(checkpoint.tokenizer() + ": has " + tokenizer.vocabSize() + " tokens, "
+                        + dir.resolve("config.json") + " says vocab_size " + checkpoint.config().vocabSize());
+            }
+            return new LoadedModel(checkpoint, tokenizer);
+        } catch (RuntimeException e) {
+            checkpoint.close();
+            throw e;
+        }
+    }
+
+    public Path dir() {
+        return checkpoint.dir();
+    }
+
+    public ChatTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public NextTokenModel nextTokenModel() {
+        return new GPT2NextTokenModel(checkpoint.model());
+    }
+
+    public int contextLength() {
+        return checkpoint.config().nPositions();
+    }
+
+    /**
+     * The chat template the checkpoint was fine-tuned with, or null when it was not fine-tuned
+     * on conversations (a pre-trained model: it never learned to close a turn).
+     */
+    public ChatTemplate fineTunedTemplate() {
+        JsonNode run = checkpoint.state() == null ? null : checkpoint.state().run();
+        if (run == null || !"finetune".equals(run.path("stage").asText())) {
+            return null;
+        }
+        return ChatTemplate.parse(run.path("chat_template").asText("turns"));
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+        checkpoint.close();
+    }
+}

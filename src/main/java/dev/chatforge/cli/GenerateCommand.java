@@ -1,0 +1,31 @@
+package dev.chatforge.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** `chatforge generate --checkpoint DIR --prompt "…"`: the generate stage with its own options. */
+@Command(mixinStandardHelpOptions = true)
+public class GenerateCommand extends StageCommand {
+    @Mixin
+    SamplingOptions sampling = new SamplingOptions();
+
+    @Option(names = "--prompt", paramLabel = "TEXT", description = "Text to continue (default: a fresh document).")
+    String prompt;
+
+    @Option(names = "--no-cache", description = "Recompute every position at every step (slow; for comparison).")
+    boolean noCache;
+
+    public GenerateCommand() {
+        super("generate");
+    }
+
+    @Override
+    protected void addOwnOverrides(ConfigOptions options, String section) {
+        sampling.addTo(options, section);
+        SamplingOptions.put(options, section, "prompt", prompt);
+        if (noCache) {
+            SamplingOptions.put(options, section, "use_cache", false);
+        }
+    }
+}

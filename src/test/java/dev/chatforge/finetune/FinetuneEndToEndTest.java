@@ -1,0 +1,152 @@
+package dev.chatforge.finetune;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chatforge.cli.Main;
+import dev.chatforge.eval.EvalConfig;
+import dev.chatforge.eval.EvalStage;
+import dev.chatforge.io.Json;
+import dev.chatforge.io.Manifest;
+import dev.chatforge.io.StageInputException;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Fine-tuning a tiny model on a support-dialogue task, then evaluating and talking to it through
+ * the CLI: the whole tail of the pipeline, in seconds.
+ */
+class FinetuneEndToEndTest {
+    @TempDir
+    static Path dir;
+    static Path tokenizer;
+    static Path data;
+    static Path parent;
+    static Path output;
+    static FinetuneStage.Result result;
+
+    static FinetuneConfig config(Path out) {
+        return new FinetuneConfig(parent, data, out, TrainOn.AGENT, null, 8, 1, 40, 5e-3, 5e-4, 4, null,
+                0.9, 0.95, 0.0, 1.0, 10, 16, 3, 10, 1, "cpu");
+    }
+
+    @BeforeAll
+    static void fineTune() throws Exception {
+        tokenizer = DialogueFixture.tokenizer(dir.resolve("tok"), 400);
+        data = DialogueFixture.tokens(dir.resolve("support/tokens"), tokenizer, 150, 30);
+        int vocab = Json.MAPPER.readTree(data.resolve("manifest.json").toFile()).path("stats").path("vocab_size").asInt();
+        parent = DialogueFixture.parentCheckpoint(dir.resolve("pretrained/best"), tokenizer, vocab, 64);
+        output = dir.resolve("ft");
+        result = FinetuneStage.run(config(output), false);
+    }
+
+    @Test
+    void fineTuningLowersTheTaskValidationLoss() {
+        assertNotNull(result.initialValLoss());
+        assertNotNull(result.end().bestValLoss());
+        assertTrue(result.end().bestValLoss() < result.initialValLoss() - 1.0,
+                "validation loss " + result.initialValLoss() + " -> " + result.end().bestValLoss());
+    }
+
+    @Test
+    void evalOfTheFineTunedCheckpointScoresAgentTokensOnlyWithLowerPerplexity() {
+        ObjectNode before = EvalStage.run(new EvalConfig(parent, data, "val", null, 8, "cpu", null), false);
+        ObjectNode after = EvalStage.run(new EvalConfig(output.resolve("best"), data, "val", null, 8, "cpu", null), false);
+        assertTrue(after.path("scored").asText().contains("agent tokens only"), after.toString());
+        assertEquals(before.path("tokens_scored").asLong(), after.path("tokens_scored").asLong());
+        assertTrue(after.path("perplexity").asDouble() < before.path("perplexity").asDouble() / 2,
+                before.path("perplexity") + " -> " + after.path("perplexity"));
+    }
+
+    @Test
+    void writesTrainsCheckpointFormatWithTheParentRecorded() throws Exception {
+        Manifest manifest = Manifest.read(output, "finetune");
+        assertEquals(parent.toString(), manifest.stats().path("parent").asText());
+        assertEquals("turns", manifest.stats().path("chat_template").asText());
+        for (String file : List.of("config.json", "model.safetensors", "tokenizer.json", "trainer_state.json")) {
+            assertTrue(Files.exists(output.resolve("best").resolve(file)), file);
+        }
+        assertTrue(Files.exists(output.resolve("latest/optimizer.safetensors")));
+        JsonNode state = Json.MAPPER.readTree(output.resolve("best/trainer_state.json").toFile());
+        assertEquals("finetune", state.path("run").path("stage").asText());
+        assertEquals(parent.toString(), state.path("run").path("parent").asText());
+        List<String> metrics = Files.readAllLines(output.resolve("metrics.jsonl"));
+        assertTrue(metrics.get(0).contains("\"val_loss\""), metrics.get(0));
+    }
+
+    @Test
+    void refusesDataTokenizedWithAnotherTokenizer() throws Exception {
+        Path other = dir.resolve("other-tok");
+        Files.createDirectories(other);
+        // Same vocabulary, different file: the ids cannot be trusted to mean the same text.
+        Files.writeString(other.resolve("tokenizer.json"), Files.readString(tokenizer) + "\n");
+        Path otherData = DialogueFixture.tokens(dir.resolve("other/tokens"), other.resolve("tokenizer.json"), 10, 4);
+        FinetuneConfig c = config(dir.resolve("ft-other"));
+        StageInputException e = assertThrows(StageInputException.class, () -> FinetuneStage.run(
+                new FinetuneConfig(c.checkpoint(), otherData, c.output(), c.trainOn(), null, 8, 1, 5, 1e-3, 1e-4, 0, null,
+                        0.9, 0.95, 0, 1, 5, 4, 0, 5, 1, "cpu"), false));
+        assertTrue(e.getMessage().contains(otherData.resolve("tokenizer.json").toString())
+                && e.getMessage().contains(parent.resolve("tokenizer.json").toString()), e.getMessage());
+        assertTrue(!Files.exists(dir.resolve("ft-other")), "nothing written");
+    }
+
+    @Test
+    void refusesToReplaceAnExistingRunWithoutForce() {
+        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> FinetuneStage.run(config(output), false));
+        assertTrue(e.getMessage().contains("--force"), e.getMessage());
+    }
+
+    /** Runs the CLI with {@code stdin}; returns {exit code, stdout}. */
+    private static Object[] cli(String stdin, String... args) {
+        InputStream oldIn = System.in;
+        PrintStream oldOut = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new Object[] {code, out.toString(StandardCharsets.UTF_8)};
+        } finally {
+            System.setIn(oldIn);
+            System.setOut(oldOut);
+        }
+    }
+
+    @Test
+    void aScriptedThreeTurnChatGetsThreeNonEmptyReplies() {
+        Object[] r = cli("Hi, I am Ana. Where is my order?\nHi, I am Bo. Can I get a refund?\n/reset\nthanks!\n",
+                "chat", "--checkpoint", output.resolve("best").toString(), "--temperature", "0", "--max-new-tokens", "30",
+                "--persona", "You are a helpful support agent.");
+        assertEquals(0, r[0]);
+        List<String> replies = ((String) r[1]).lines().toList();
+        assertEquals(3, replies.size(), (String) r[1]);
+        for (String reply : replies) {
+            assertTrue(!reply.isBlank(), (String) r[1]);
+        }
+        assertTrue(replies.get(0).startsWith("Hello"), "the fine-tuned model answers like the task's agent: " + replies);
+    }
+
+    @Test
+    void generatePrintsThePromptAndItsContinuation() {
+        String prompt = "<|user|>Hi, I am Ana. Where is my order?<|end|><|agent|>";
+        Object[] r = cli("", "generate", "--checkpoint", output.resolve("best").toString(), "--prompt", prompt,
+                "--temperature", "0", "--max-new-tokens", "12");
+        assertEquals(0, r[0]);
+        String text = (String) r[1];
+        assertTrue(text.startsWith(prompt + "Hello"), text);
+    }
+}
