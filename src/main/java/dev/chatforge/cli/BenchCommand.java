@@ -1,5 +1,6 @@
 package dev.chatforge.cli;
 
+import dev.chatforge.bench.GenerateBench;
 import dev.chatforge.bench.PrepareBench;
 import dev.chatforge.bench.TokenizerBench;
 import dev.chatforge.bench.TrainBench;
@@ -15,8 +16,9 @@ import picocli.CommandLine.Unmatched;
  * Arguments after the benchmark's name go to it unchanged.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measure speed and memory: prepare MB/s, tokenizer training and encoding, training and eval tokens/s.",
-        subcommands = {BenchCommand.Prepare.class, BenchCommand.Tokenize.class, BenchCommand.Train.class})
+        description = "Measure speed and memory: prepare MB/s, tokenizer training and encoding, training and eval tokens/s, generation with and without the KV cache.",
+        subcommands = {BenchCommand.Prepare.class, BenchCommand.Tokenize.class, BenchCommand.Train.class,
+                BenchCommand.Generate.class})
 public class BenchCommand {
 
     /** Shared shape of a benchmark subcommand: pass the remaining arguments through. */
@@ -54,6 +56,14 @@ public class BenchCommand {
         @Override
         void run(String[] arguments) {
             TrainBench.run(arguments);
+        }
+    }
+
+    @Command(name = "generate", description = "Generation tokens/s with and without the KV cache. Args: [--preset tiny] [--tokens 200] [--block-size N].")
+    static class Generate extends Bench {
+        @Override
+        void run(String[] arguments) {
+            GenerateBench.run(arguments);
         }
     }
 }
