@@ -1,6 +1,7 @@
 package dev.chatforge.eval;
 
 import ai.djl.Device;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chatforge.config.ConfigException;
 import dev.chatforge.io.AtomicFiles;
@@ -75,8 +76,7 @@ public final class EvalStage {
         report.put("data", config.data().toString());
         report.put("split", config.split());
         report.put("tokens_scored", result.tokens());
-        report.put("scored", masked ? "trained tokens only (loss mask: documents and agent turns, not user/system turns)"
-                : "every token after the first");
+        report.put("scored", scoredDescription(masked, data.split(config.split())));
         report.put("loss", result.meanLoss());
         report.put("perplexity", result.perplexity());
         if (textBytes > 0) {
@@ -94,7 +94,7 @@ public final class EvalStage {
 
         System.out.printf(Locale.ROOT, "eval %s on %s/%s (%,d tokens%s, %s windows of %d, stride %d)%n",
                 config.checkpoint(), config.data(), config.split(), result.tokens(),
-                masked ? " the loss mask trains on" : "", stride == block ? "non-overlapping" : "sliding", block, stride);
+                masked ? ", " + report.get("scored").asText() : "", stride == block ? "non-overlapping" : "sliding", block, stride);
         System.out.printf(Locale.ROOT, "  loss           %.4f nats/token%n", result.meanLoss());
         System.out.printf(Locale.ROOT, "  perplexity     %.3f%n", result.perplexity());
         System.out.printf(Locale.ROOT, "  bits per byte  %s%n", report.get("bits_per_byte").isNull()
@@ -111,6 +111,21 @@ public final class EvalStage {
             System.err.println("eval: report written to " + config.report());
         }
         return report;
+    }
+
+    /**
+     * What the loss and perplexity cover, for the report: with a loss mask only trained tokens
+     * count, which for purely conversational data means the agent's replies.
+     */
+    static String scoredDescription(boolean masked, JsonNode splitStats) {
+        if (!masked) {
+            return "every token after the first";
+        }
+        long records = splitStats.path("records").asLong(-1);
+        long conversations = splitStats.path("conversations").asLong(0);
+        return conversations == records
+                ? "agent tokens only (loss mask: agent replies and their end-of-turn)"
+                : "trained tokens only (loss mask: documents and agent turns, not user/system turns)";
     }
 
     private static Path requireFolder(Path checkpoint) {
