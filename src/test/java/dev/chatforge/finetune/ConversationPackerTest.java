@@ -1,5 +1,6 @@
 package dev.chatforge.finetune;
 
+import dev.chatforge.train.ArrayTokenSource;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
