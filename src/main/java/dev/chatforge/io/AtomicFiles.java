@@ -6,7 +6,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -62,10 +61,7 @@ public final class AtomicFiles {
     public static void publishDirectory(Path tempDir, Path target, boolean overwrite) {
         try {
             if (Files.exists(target)) {
-                if (!overwrite) {
-                    throw new FileAlreadyExistsException(target.toString(), null,
-                            "already exists; pass --force (or set overwrite: true) to replace it");
-                }
+                checkWritable(target, overwrite);
                 Path old = target.resolveSibling(target.getFileName() + ".old-" + System.nanoTime());
                 Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
                 move(tempDir, target);
@@ -81,8 +77,7 @@ public final class AtomicFiles {
     /** Fails early, before any work, when an output exists and may not be replaced. */
     public static void checkWritable(Path target, boolean overwrite) {
         if (Files.exists(target) && !overwrite) {
-            throw new UncheckedIOException(new FileAlreadyExistsException(target.toString(), null,
-                    "already exists; pass --force (or set overwrite: true) to replace it"));
+            throw new StageInputException(target + ": already exists; pass --force (or set overwrite: true) to replace it");
         }
     }
 

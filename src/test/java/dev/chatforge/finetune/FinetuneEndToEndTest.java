@@ -17,7 +17,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -106,7 +105,7 @@ class FinetuneEndToEndTest {
 
     @Test
     void refusesToReplaceAnExistingRunWithoutForce() {
-        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> FinetuneStage.run(config(output), false));
+        StageInputException e = assertThrows(StageInputException.class, () -> FinetuneStage.run(config(output), false));
         assertTrue(e.getMessage().contains("--force"), e.getMessage());
     }
 

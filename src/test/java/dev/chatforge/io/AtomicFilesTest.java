@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
@@ -46,7 +45,7 @@ class AtomicFilesTest {
         Files.writeString(target.resolve("mine.txt"), "user data");
         Path tmp = AtomicFiles.newTempDirectory(target);
         Files.writeString(tmp.resolve("new.txt"), "new");
-        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> AtomicFiles.publishDirectory(tmp, target, false));
+        StageInputException e = assertThrows(StageInputException.class, () -> AtomicFiles.publishDirectory(tmp, target, false));
         assertTrue(e.getMessage().contains("--force"), e.getMessage());
         assertTrue(Files.exists(target.resolve("mine.txt")), "the user's folder is untouched");
         AtomicFiles.publishDirectory(tmp, target, true);
