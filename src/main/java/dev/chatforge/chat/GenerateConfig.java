@@ -16,7 +16,8 @@ import java.util.List;
  * @param topP           sample among the most likely tokens holding this much probability; 1 = off
  * @param seed           RNG seed: the same seed and settings give the same text
  * @param stop           stop strings: generation ends before the first one (not printed)
- * @param stopTokens     special tokens that end generation (not printed)
+ * @param stopTokens     special tokens that end generation (not printed); by default the end of a
+ *                       document and the end of a chat turn, so a fine-tuned model stops after its reply
  * @param useCache       cache attention keys/values between steps (false only to compare)
  * @param device         auto (GPU when DJL sees one), cpu or gpu
  */
@@ -35,7 +36,7 @@ public record GenerateConfig(
 
     public static GenerateConfig defaults() {
         return new GenerateConfig(null, "", 200, 0.8, 50, 0.95, 1337, List.of(),
-                List.of(ChatTemplate.END_OF_TEXT), true, "auto");
+                List.of(ChatTemplate.END_OF_TEXT, ChatTemplate.END_OF_TURN), true, "auto");
     }
 
     @Override
