@@ -141,13 +141,7 @@ public final class TrainStage {
         stats.put("best_val_loss", end.bestValLoss());
         stats.put("best_step", end.bestStep());
         stats.put("elapsed_s", end.elapsedSeconds());
-        List<Manifest.FileEntry> outputs = new ArrayList<>();
-        for (String dir : validated ? List.of(Trainer.LATEST, Trainer.BEST) : List.of(Trainer.LATEST)) {
-            Path weights = config.output().resolve(dir).resolve(Checkpoint.WEIGHTS);
-            if (Files.exists(weights)) {
-                outputs.add(Manifest.FileEntry.of(weights, config.output()));
-            }
-        }
+        List<Manifest.FileEntry> outputs = Trainer.checkpointWeights(config.output(), validated);
         Manifest.create("train", inputs, Json.MAPPER.valueToTree(config), stats, outputs).writeTo(config.output());
     }
 }

@@ -6,10 +6,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chatforge.io.Manifest;
 import dev.chatforge.io.Progress;
 import dev.chatforge.model.GPT2;
 import dev.chatforge.tokenizer.TokenSource;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -99,6 +102,21 @@ public final class Trainer {
     public Trainer stopWhen(java.util.function.Predicate<TrainerState> stop) {
         this.stopEarly = stop;
         return this;
+    }
+
+    /**
+     * The weights files of a run folder's checkpoints, with size and hash, for the run's manifest:
+     * latest/ always, best/ when the run validated (only validation decides what is best).
+     */
+    public static List<Manifest.FileEntry> checkpointWeights(Path outputDir, boolean withBest) {
+        List<Manifest.FileEntry> entries = new ArrayList<>();
+        for (String dir : withBest ? List.of(LATEST, BEST) : List.of(LATEST)) {
+            Path weights = outputDir.resolve(dir).resolve(Checkpoint.WEIGHTS);
+            if (Files.exists(weights)) {
+                entries.add(Manifest.FileEntry.of(weights, outputDir));
+            }
+        }
+        return entries;
     }
 
     public static Path latest(Path outputDir) {
