@@ -1,6 +1,5 @@
 package dev.chatforge.chat;
 
-import dev.chatforge.data.Role;
 import dev.chatforge.data.Turn;
 import java.util.ArrayList;
 import java.util.List;
@@ -111,10 +110,5 @@ public enum ChatTemplate {
             out.add(new Segment(INST_OPEN + " " + pendingSystem + " " + INST_CLOSE, false));
         }
         return out;
-    }
-
-    /** True when {@code role} is the one whose text is trained on by default. */
-    public static boolean isTrainedRole(Role role) {
-        return role == Role.AGENT;
     }
 }

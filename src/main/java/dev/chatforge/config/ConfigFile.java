@@ -323,10 +323,4 @@ public final class ConfigFile {
         }
         return prev[b.length()];
     }
-
-    /** For tests and tools: the raw section tree, or null. */
-    JsonNode raw(String name) {
-        return root.get(name);
-    }
-
 }

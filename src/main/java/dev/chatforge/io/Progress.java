@@ -28,15 +28,11 @@ public final class Progress implements AutoCloseable {
      * @param unit  "B" for bytes (shown as MB, MB/s) or a word such as "steps", "tok"
      */
     public Progress(String label, long total, String unit) {
-        this(label, total, unit, System.console() != null, System.err);
-    }
-
-    Progress(String label, long total, String unit, boolean terminal, PrintStream out) {
         this.label = label;
         this.total = total;
         this.unit = unit;
-        this.terminal = terminal;
-        this.out = out;
+        this.terminal = System.console() != null;
+        this.out = System.err;
     }
 
     /** Sets the amount done so far; redraws or logs at most a few times a second. */
