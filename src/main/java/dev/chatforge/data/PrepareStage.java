@@ -58,9 +58,7 @@ public final class PrepareStage {
         List<InputFile> files = resolveInputs(config.inputs());
         boolean overwrite = force || config.overwrite();
         Path output = config.output();
-        if (Files.exists(output) && !overwrite) {  // before any work, with a message for the user
-            throw new StageInputException(output + ": already exists; pass --force (or set overwrite: true) to replace it");
-        }
+        AtomicFiles.checkWritable(output, overwrite); // before any work
 
         Path temp = AtomicFiles.newTempDirectory(output);
         PrepareStats stats = new PrepareStats();
