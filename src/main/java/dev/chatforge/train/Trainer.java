@@ -275,15 +275,13 @@ public final class Trainer {
                 g.attach(stepManager); // the handle is per call: let the step manager free it
                 gradients.put(p.getKey(), g);
             }
-            double norm = GradientClipping.globalNorm(gradients.values());
+            double norm = GradientClipping.clipGlobalNorm(gradients.values(), options.gradClip());
             double loss = lossSum / divisor;
             if (Double.isFinite(loss) && Double.isFinite(norm)) {
-                // also zeroes the gradients (PyTorch accumulates into .grad) for the next step
-                optimizer.update(parameters, gradients, lr, GradientClipping.scale(norm, options.gradClip()));
-            } else {
-                for (NDArray g : gradients.values()) {
-                    g.subi(g); // the run stops here; leave no stale gradient behind
-                }
+                optimizer.update(parameters, gradients, lr, stepManager);
+            }
+            for (NDArray g : gradients.values()) {
+                g.subi(g); // PyTorch accumulates into .grad: zero it for the next step
             }
             return new StepResult(loss, norm);
         }
