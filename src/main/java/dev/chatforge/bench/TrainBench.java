@@ -70,7 +70,9 @@ public final class TrainBench {
         summary.put("threads", System.getProperty("ai.djl.pytorch.num_threads", "default"));
         summary.put("jvm_args", String.join(" ",
                 java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()));
-        summary.put("malloc_arena_max", System.getenv().getOrDefault("MALLOC_ARENA_MAX", "glibc default"));
+        for (String name : new String[] {"MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_"}) {
+            summary.put(name.toLowerCase(Locale.ROOT).replaceAll("_$", ""), System.getenv().getOrDefault(name, "glibc default"));
+        }
         ArrayNode configs = summary.putArray("configs");
         configs.add(measure(GPT2Config.of(2048, 128, 128, 4, 4), 16, steps, d));
         configs.add(measure(GPT2Config.of(2048, 256, 384, 6, 6), 8, largeSteps, d));
