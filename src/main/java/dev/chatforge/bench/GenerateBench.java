@@ -3,10 +3,12 @@ package dev.chatforge.bench;
 import ai.djl.Device;
 import dev.chatforge.chat.GPT2NextTokenModel;
 import dev.chatforge.chat.Generator;
+import dev.chatforge.chat.NextTokenModel;
 import dev.chatforge.chat.Sampler;
 import dev.chatforge.chat.StopCondition;
 import dev.chatforge.model.GPT2;
 import dev.chatforge.model.GPT2Config;
+import dev.chatforge.model.GPT2Decoder;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Random;
@@ -57,23 +59,57 @@ public final class GenerateBench {
                 preset, config.nLayer(), config.nHead(), config.nEmbd(), config.nPositions(), config.vocabSize(),
                 tokens, promptTokens, repeats);
         try (GPT2 gpt = GPT2.create(config, Device.cpu(), 1)) {
+            // What generate and chat use on a CPU: the cache in the plain-Java decoder.
             GPT2NextTokenModel model = new GPT2NextTokenModel(gpt);
             Generator cached = new Generator(model, true);
             Generator uncached = new Generator(model, false);
-            // Warm-up: first calls pay for native initialisation and JIT.
-            cached.generate(prompt, 20, Sampler.greedy(), StopCondition.none(), null, null);
-            uncached.generate(prompt, 20, Sampler.greedy(), StopCondition.none(), null, null);
+            // For comparison: the cache as tensor ops through DJL, and the Java decoder recomputing
+            // the whole window for every token (the cache's own effect within one engine).
+            Generator tensorCached = new Generator(GPT2NextTokenModel.withTensorCache(gpt), true);
+            GPT2Decoder decoder = new GPT2Decoder(gpt);
+            Generator decoderUncached = new Generator(new RecomputingDecoder(decoder), false);
+            Generator[] all = {cached, uncached, tensorCached, decoderUncached};
+            for (Generator g : all) { // warm-up: native initialisation and JIT
+                g.generate(prompt, 20, Sampler.greedy(), StopCondition.none(), null, null);
+            }
             Generator.Result withCache = best(cached, prompt, tokens, repeats);
             Generator.Result without = best(uncached, prompt, tokens, repeats);
-            report("with cache", withCache);
-            report("without cache", without);
+            Generator.Result withTensorCache = best(tensorCached, prompt, tokens, repeats);
+            Generator.Result decoderWithout = best(decoderUncached, prompt, tokens, repeats);
+            report("cache, Java decoder (generate/chat on CPU)", withCache);
+            report("no cache, tensor ops (full window each token)", without);
+            report("cache, tensor ops (generate/chat on GPU)", withTensorCache);
+            report("no cache, Java decoder (full window each token)", decoderWithout);
             double speedup = withCache.tokensPerSecond() / without.tokensPerSecond();
-            boolean same = Arrays.equals(withCache.tokens(), without.tokens());
-            System.out.printf(Locale.ROOT, "speed-up %.1fx; same tokens: %s%n", speedup, same);
+            boolean same = Arrays.equals(withCache.tokens(), without.tokens())
+                    && Arrays.equals(withTensorCache.tokens(), without.tokens())
+                    && Arrays.equals(decoderWithout.tokens(), without.tokens());
+            System.out.printf(Locale.ROOT, "speed-up of the cache: %.1fx against tensor ops without it (%.1fx with tensor ops "
+                            + "for both, %.1fx with the Java decoder for both); same tokens on all four: %s%n", speedup,
+                    withTensorCache.tokensPerSecond() / without.tokensPerSecond(),
+                    withCache.tokensPerSecond() / decoderWithout.tokensPerSecond(), same);
             if (!same) {
                 throw new IllegalStateException("cached and uncached greedy decoding differ");
             }
             return speedup;
+        }
+    }
+
+    /** The Java decoder without a cache: every call runs the whole window through a fresh session. */
+    private record RecomputingDecoder(GPT2Decoder decoder) implements NextTokenModel {
+        @Override
+        public int contextLength() {
+            return decoder.config().nPositions();
+        }
+
+        @Override
+        public float[] nextTokenLogits(int[] tokens) {
+            return decoder.newSession().append(tokens);
+        }
+
+        @Override
+        public CachedSession newSession() {
+            throw new UnsupportedOperationException("this model recomputes; it has no cache");
         }
     }
 
@@ -89,7 +125,7 @@ public final class GenerateBench {
     }
 
     private static void report(String label, Generator.Result r) {
-        System.out.printf(Locale.ROOT, "%-14s %4d tokens in %7.1f ms: %8.1f tokens/s (prompt %.1f ms)%n", label,
+        System.out.printf(Locale.ROOT, "%-48s %4d tokens in %7.1f ms: %8.1f tokens/s (prompt %.1f ms)%n", label,
                 r.tokens().length, (r.prefillNanos() + r.decodeNanos()) / 1e6, r.tokensPerSecond(), r.prefillNanos() / 1e6);
     }
 }

@@ -4,10 +4,12 @@ import java.util.Arrays;
 
 /**
  * The tokens the model sees while generating: never more than {@code n_positions}. When the
- * window is full, the oldest quarter is dropped at once (as llama.cpp's context shift does), so
- * a cached session is rebuilt once every n/4 tokens rather than on every token; GPT-2's learned
- * absolute positions mean a shifted window cannot reuse its cache. Cached and uncached
- * generation share this policy, so both see exactly the same tokens.
+ * window is full, the oldest half is dropped at once (as llama.cpp's context shift does by
+ * default), so a cached session is rebuilt once every n/2 tokens rather than on every token;
+ * GPT-2's learned absolute positions mean a shifted window cannot reuse its cache, and the
+ * rebuild costs as many positions as it keeps (with a quarter dropped, rebuilding cost the
+ * cached smoke model three extra positions per generated token, more than the token itself).
+ * Cached and uncached generation share this policy, so both see exactly the same tokens.
  */
 public final class ContextWindow {
     private final int capacity;
@@ -32,7 +34,7 @@ public final class ContextWindow {
 
     /** How many oldest tokens a full window drops to make room. */
     public int shiftSize() {
-        return Math.max(1, capacity / 4);
+        return Math.max(1, capacity / 2);
     }
 
     /**

@@ -1,22 +1,39 @@
 package dev.chatforge.chat;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.chatforge.model.GPT2;
+import dev.chatforge.model.GPT2Decoder;
 
 /**
- * Generation's view of a {@link GPT2}: next-token logits, recomputed or through the model's
- * key/value cache. Each call works in its own sub-manager, closed before returning, so native
- * memory stays flat however many tokens are generated; only the cache's own manager grows with
- * the context and is freed when the session closes.
+ * Generation's view of a {@link GPT2}: next-token logits, recomputed or through a key/value
+ * cache. On the CPU the cached path is {@link GPT2Decoder} (plain Java over a copy of the
+ * weights, made at the first session: per-op dispatch would otherwise cost more than a small
+ * model's arithmetic); on a GPU it is the model's own {@link GPT2.KVCache}. Each tensor call works
+ * in its own sub-manager, closed before returning, so native memory stays flat however many
+ * tokens are generated.
  */
 public final class GPT2NextTokenModel implements NextTokenModel {
     private final GPT2 model;
+    private final boolean javaDecoder;
+    private GPT2Decoder decoder;
 
+    /** The Java decoder for cached generation when the model is on the CPU, tensor ops otherwise. */
     public GPT2NextTokenModel(GPT2 model) {
+        this(model, model.device().getDeviceType().equals(Device.Type.CPU));
+    }
+
+    private GPT2NextTokenModel(GPT2 model, boolean javaDecoder) {
         this.model = model;
+        this.javaDecoder = javaDecoder;
+    }
+
+    /** Cached generation through the model's tensor-op {@link GPT2.KVCache} on any device (benchmarks compare). */
+    public static GPT2NextTokenModel withTensorCache(GPT2 model) {
+        return new GPT2NextTokenModel(model, false);
     }
 
     @Override
@@ -33,6 +50,28 @@ public final class GPT2NextTokenModel implements NextTokenModel {
 
     @Override
     public CachedSession newSession() {
+        if (javaDecoder) {
+            if (decoder == null) {
+                decoder = new GPT2Decoder(model);
+            }
+            GPT2Decoder.Session session = decoder.newSession();
+            return new CachedSession() {
+                @Override
+                public float[] append(int[] tokens) {
+                    return session.append(tokens);
+                }
+
+                @Override
+                public int length() {
+                    return session.length();
+                }
+
+                @Override
+                public void close() {
+                    // heap arrays only
+                }
+            };
+        }
         GPT2.KVCache cache = model.newCache();
         return new CachedSession() {
             @Override

@@ -30,6 +30,11 @@ class GPT2GenerationTest {
 
     @Test
     void cachedLogitsEqualAFullForward() {
+        assertCachedLogitsEqualAFullForward(model); // on the CPU: the Java decoder
+        assertCachedLogitsEqualAFullForward(GPT2NextTokenModel.withTensorCache(gpt)); // the GPU path
+    }
+
+    private static void assertCachedLogitsEqualAFullForward(GPT2NextTokenModel model) {
         int[] tokens = {3, 14, 15, 9, 26, 5, 35};
         try (NextTokenModel.CachedSession session = model.newSession()) {
             session.append(new int[] {3, 14, 15});

@@ -1,0 +1,88 @@
+package dev.chatforge.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The plain-Java decoder computes what {@link GPT2#forward} computes. */
+class GPT2DecoderTest {
+
+    @Test
+    void tokenByTokenLogitsEqualTheTensorForwardForBothGelus() {
+        for (String activation : new String[] {"gelu", "gelu_new"}) {
+            GPT2Config config = new GPT2Config(61, 24, 32, 2, 4, activation, 0, 0, 0, 1e-5, 0.3);
+            try (GPT2 model = GPT2.create(config, Device.cpu(), 3)) {
+                int[] tokens = new Random(4).ints(20, 0, 61).toArray();
+                GPT2Decoder.Session session = new GPT2Decoder(model).newSession();
+                session.append(Arrays.copyOf(tokens, 5));
+                for (int n = 6; n <= tokens.length; n++) {
+                    float[] cached = session.append(new int[] {tokens[n - 1]});
+                    assertArrayEquals(lastLogits(model, Arrays.copyOf(tokens, n)), cached, 1e-4f,
+                            activation + ", after " + n + " tokens");
+                }
+                assertEquals(tokens.length, session.length());
+            }
+        }
+    }
+
+    @Test
+    void aLongPromptAtOnceTakesTheParallelPathAndMatches() {
+        // 40 rows × 128 wide: large enough for the row-parallel products, attention and GELU.
+        GPT2Config config = new GPT2Config(97, 64, 128, 2, 4, "gelu", 0, 0, 0, 1e-5, 0.1);
+        try (GPT2 model = GPT2.create(config, Device.cpu(), 9)) {
+            int[] tokens = new Random(2).ints(40, 0, 97).toArray();
+            GPT2Decoder.Session session = new GPT2Decoder(model).newSession();
+            assertArrayEquals(lastLogits(model, tokens), session.append(tokens), 1e-4f);
+            int[] longer = Arrays.copyOf(tokens, 41);
+            longer[40] = 5;
+            assertArrayEquals(lastLogits(model, longer), session.append(new int[] {5}), 1e-4f);
+        }
+    }
+
+    @Test
+    void normalCdfIsWithinFloatPrecisionEverywhere() {
+        for (double x = -10; x <= 10; x += 0.001) {
+            double exact = 0.5 * (1 + GPT2Decoder.erf(x / Math.sqrt(2)));
+            assertEquals(exact, GPT2Decoder.normalCdf(x), 1e-7, "Φ(" + x + ")");
+        }
+        assertEquals(0.5, GPT2Decoder.normalCdf(0), 6e-8); // float32 resolution near 0.5
+        assertEquals(0.8413447460685429, GPT2Decoder.normalCdf(1), 2e-7); // Φ(1), from tables
+        assertTrue(Double.isNaN(GPT2Decoder.normalCdf(Double.NaN)));
+        assertEquals(1, GPT2Decoder.normalCdf(Double.POSITIVE_INFINITY));
+        assertEquals(0, GPT2Decoder.normalCdf(Double.NEGATIVE_INFINITY));
+    }
+
+    @Test
+    void refusesTooManyTokensAndUnknownIds() {
+        GPT2Config config = new GPT2Config(11, 8, 16, 1, 2, "gelu", 0, 0, 0, 1e-5, 0.02);
+        try (GPT2 model = GPT2.create(config, Device.cpu(), 1)) {
+            GPT2Decoder.Session session = new GPT2Decoder(model).newSession();
+            session.append(new int[] {1, 2, 3, 4, 5, 6});
+            IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class,
+                    () -> session.append(new int[] {1, 2, 3}));
+            assertTrue(tooLong.getMessage().contains("longer than n_positions = 8"), tooLong.getMessage());
+            IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+                    () -> session.append(new int[] {11}));
+            assertTrue(unknown.getMessage().contains("token id 11"), unknown.getMessage());
+            assertEquals(6, session.length(), "a refused append leaves the cache as it was");
+        }
+    }
+
+    private static float[] lastLogits(GPT2 model, int[] tokens) {
+        try (NDManager m = model.manager().newSubManager()) {
+            long[] ids = Arrays.stream(tokens).asLongStream().toArray();
+            NDArray logits = model.forward(m.create(ids, new Shape(1, ids.length)), false);
+            return logits.get(new NDIndex(0, tokens.length - 1)).toFloatArray();
+        }
+    }
+}
