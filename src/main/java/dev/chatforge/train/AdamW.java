@@ -70,7 +70,16 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
-    /** Updates done so far (the t of the bias correction). */
+    /**
+     * Counts a step whose update the trainer skipped (non-finite gradients): the moments and
+     * weights stay as they are, and t keeps equal to the trainer's step, which is what a
+     * resumed run restores.
+     */
+    public void skip() {
+        steps++;
+    }
+
+    /** Steps so far, skipped ones included (the t of the bias correction). */
     public long steps() {
         return steps;
     }

@@ -222,6 +222,63 @@ class TrainerTest {
         assertEquals(2, TrainerState.read(Trainer.latest(out)).step());
     }
 
+    /** Sets the first element of a gradient to NaN, in place (the handle shares the parameter's .grad). */
+    private static void poison(NDArray gradient) {
+        float[] values = gradient.toFloatArray();
+        values[0] = Float.NaN;
+        gradient.set(values);
+    }
+
+    @Test
+    void anIsolatedNonFiniteGradientSkipsThatStepAndTrainingGoesOn(@TempDir Path out) throws Exception {
+        ArrayTokenSource data = ArrayTokenSource.random(3000, 32, 9);
+        TrainOptions o = options(out, 4, 1, 6, LrSchedule.constant(1e-3), 3);
+        try (GPT2 model = GPT2.create(TINY, Device.cpu(), 9); AdamW adamW = Trainer.newOptimizer(model, o)) {
+            int[] backwards = {0};
+            Map<String, float[]>[] beforeStep3 = new Map[1];
+            Trainer trainer = new Trainer(model, adamW, TrainerState.start(1, null), o, new RandomWindows(data, 16, 1), data)
+                    .afterBackward(g -> {
+                        if (++backwards[0] == 3) {
+                            beforeStep3[0] = snapshot(model);
+                            poison(g.get("transformer.h.1.attn.c_attn.weight"));
+                        }
+                    })
+                    .onStep(s -> {
+                        if (s.step() == 3) {
+                            assertEquals(0, maxDiff(beforeStep3[0], snapshot(model)), "the poisoned step changes no weight");
+                        }
+                    });
+            TrainerState end = trainer.run();
+            assertEquals(6, end.step());
+            assertEquals(6, adamW.steps(), "t counts the skipped step, as a resumed run would restore it");
+            snapshot(model).forEach((name, values) -> {
+                for (float v : values) {
+                    assertTrue(Float.isFinite(v), name);
+                }
+            });
+        }
+        List<String> lines = Files.readAllLines(out.resolve(MetricsLog.FILE_NAME));
+        assertTrue(lines.stream().anyMatch(l -> l.contains("\"step\":6") && l.contains("\"skipped_steps\":1")), lines.toString());
+    }
+
+    @Test
+    void nonFiniteGradientsStepAfterStepStopTheRunNamingTheParameter(@TempDir Path out) {
+        ArrayTokenSource data = ArrayTokenSource.random(3000, 32, 10);
+        TrainOptions o = options(out, 4, 1, 20, LrSchedule.constant(1e-3), 2);
+        try (GPT2 model = GPT2.create(TINY, Device.cpu(), 10); AdamW adamW = Trainer.newOptimizer(model, o)) {
+            int[] backwards = {0};
+            Trainer trainer = new Trainer(model, adamW, TrainerState.start(1, null), o, new RandomWindows(data, 16, 1), data)
+                    .afterBackward(g -> {
+                        if (++backwards[0] >= 5) {
+                            poison(g.get("transformer.wpe.weight"));
+                        }
+                    });
+            TrainingDivergedException e = assertThrows(TrainingDivergedException.class, trainer::run);
+            assertTrue(e.getMessage().contains("gradient norm NaN, 4 steps in a row, in [transformer.wpe.weight]")
+                    && e.getMessage().contains("at step 8") && e.getMessage().contains("(step 6)"), e.getMessage()); // skipped steps keep the weights: 6 is good
+        }
+    }
+
     @Test
     void modelManagerHoldsOnlyParametersAfterTraining(@TempDir Path out) {
         ArrayTokenSource data = ArrayTokenSource.random(3000, 32, 8);
