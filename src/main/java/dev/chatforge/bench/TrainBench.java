@@ -103,6 +103,7 @@ public final class TrainBench {
         long[] cpuStart = new long[1];
         int warmup = Math.min(10, steps / 4);
         long[] rss = {0, 0};
+        long[] mallocHeap = {0, 0}; // the part of RSS in glibc's main heap (PyTorch's tensors)
         int[] arrays = {0, 0};
         ObjectNode result = Json.MAPPER.createObjectNode();
         try (GPT2 model = GPT2.create(config, device, 1)) {
@@ -121,10 +122,12 @@ public final class TrainBench {
                             }
                             if (s.step() == Math.min(100, steps)) {
                                 rss[0] = rssBytes();
+                                mallocHeap[0] = mallocHeapBytes();
                                 arrays[0] = model.manager().getManagedArrays().size();
                             }
                             if (s.step() == steps - 1) { // before the last step's checkpoint write
                                 rss[1] = rssBytes();
+                                mallocHeap[1] = mallocHeapBytes();
                                 arrays[1] = model.manager().getManagedArrays().size();
                             }
                             stepStart[0] = System.nanoTime();
@@ -160,11 +163,14 @@ public final class TrainBench {
                 double growth = 100.0 * (rss[1] - rss[0]) / rss[0];
                 long heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted();
                 result.put("rss_mb_step_100", rss[0] / 1_000_000).put("rss_mb_last_step", rss[1] / 1_000_000)
+                        .put("malloc_heap_mb_step_100", mallocHeap[0] / 1_000_000)
+                        .put("malloc_heap_mb_last_step", mallocHeap[1] / 1_000_000)
                         .put("rss_growth_percent", round(growth)).put("heap_committed_mb", heap / 1_000_000)
                         .put("model_manager_arrays", arrays[1]).put("model_manager_arrays_step_100", arrays[0]);
-                System.out.printf(Locale.ROOT, "RSS %,d MB at step 100, %,d MB at step %d (%+.1f%%; Java heap committed %,d MB); "
-                        + "arrays in the model's manager: %d at step 100, %d at the end%n",
-                        rss[0] / 1_000_000, rss[1] / 1_000_000, steps - 1, growth, heap / 1_000_000, arrays[0], arrays[1]);
+                System.out.printf(Locale.ROOT, "RSS %,d MB at step 100, %,d MB at step %d (%+.1f%%; of which glibc's heap "
+                        + "%,d -> %,d MB; Java heap committed %,d MB); arrays in the model's manager: %d at step 100, %d at the end%n",
+                        rss[0] / 1_000_000, rss[1] / 1_000_000, steps - 1, growth, mallocHeap[0] / 1_000_000,
+                        mallocHeap[1] / 1_000_000, heap / 1_000_000, arrays[0], arrays[1]);
             }
         } finally {
             AtomicFiles.deleteQuietly(out);
@@ -199,6 +205,25 @@ public final class TrainBench {
     static long cpuNanos() {
         java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
+    }
+
+    private static final java.util.regex.Pattern MAPPING_HEADER = java.util.regex.Pattern.compile("[0-9a-f]+-[0-9a-f]+ ");
+
+    /** Resident bytes of the [heap] mapping: glibc's main arena, where PyTorch's CPU tensors live. */
+    static long mallocHeapBytes() {
+        try {
+            boolean inHeap = false;
+            for (String line : Files.readAllLines(Path.of("/proc/self/smaps"))) {
+                if (MAPPING_HEADER.matcher(line).lookingAt()) {
+                    inHeap = line.endsWith("[heap]");
+                } else if (inHeap && line.startsWith("Rss:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // not Linux: report 0
+        }
+        return 0;
     }
 
     static long rssBytes() {
