@@ -224,7 +224,7 @@ public final class GPT2 implements AutoCloseable {
         long c = config.nEmbd();
         NDList qkv = conv1d(x, block.attnWeight(), block.attnBias()).split(3, 2); // 3 × (B, T, C)
         // Scale q before the product: (T, hs) multiplies instead of (T, T).
-        NDArray q = heads(qkv.get(0), b, t).mul(1.0 / Math.sqrt(config.headSize())); // (B, nh, T, hs)
+        NDArray q = heads(qkv.get(0), b, t).mul(scalar(x, 1.0 / Math.sqrt(config.headSize()))); // (B, nh, T, hs)
         NDArray kT = heads(qkv.get(1), b, t).transpose(0, 1, 3, 2);                 // (B, nh, hs, T)
         NDArray v = heads(qkv.get(2), b, t);                                         // (B, nh, T, hs)
         if (cache != null) {
@@ -268,8 +268,8 @@ public final class GPT2 implements AutoCloseable {
             return ai.djl.nn.Activation.gelu(x);
         }
         // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))); not in-place: autograd keeps tanh's output.
-        NDArray inner = x.pow(3).mul(0.044715).add(x).mul(Math.sqrt(2 / Math.PI));
-        return x.mul(inner.tanh().add(1)).mul(0.5);
+        NDArray inner = x.mul(x).mul(x).mul(scalar(x, 0.044715)).add(x).mul(scalar(x, Math.sqrt(2 / Math.PI)));
+        return x.mul(inner.tanh().add(scalar(x, 1))).mul(scalar(x, 0.5));
     }
 
     private NDArray layerNorm(NDArray x, NDArray gain, NDArray bias) {
@@ -311,6 +311,24 @@ public final class GPT2 implements AutoCloseable {
     public static NDArray tokenLosses(NDArray logits, NDArray targets) {
         NDArray index = targets.toType(DataType.INT64, false).expandDims(-1); // (B, T, 1)
         return logits.logSoftmax(-1).gather(index, -1).squeeze(-1).neg();
+    }
+
+    /** {@code sum / divisor}, e.g. a summed loss over the tokens it trains on, ready for backward. */
+    public static NDArray normalizedLoss(NDArray sum, double divisor) {
+        return sum.div(scalar(sum, divisor));
+    }
+
+    /**
+     * A constant operand for an op that autograd records, made natively in {@code like}'s
+     * manager (so it lives until that manager closes, after backward) and never written as a
+     * Java number: DJL turns {@code x.mul(0.5)} into a tensor over a Java direct buffer, closes
+     * it after the op and lets the GC free the buffer, while autograd keeps the tensor for the
+     * backward pass. A garbage collection between forward and backward then made backward read
+     * freed memory: wrong or NaN gradients with a finite loss, about once in 5,000–10,000
+     * training steps here (GradientLifetimeTest forces it).
+     */
+    static NDArray scalar(NDArray like, double value) {
+        return like.getManager().full(new Shape(), (float) value, like.getDataType());
     }
 
     /** Σ weight · NLL over all positions (a scalar); weight 0 leaves a token out of the loss. */

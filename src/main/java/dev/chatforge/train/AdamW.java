@@ -99,14 +99,18 @@ public final class AdamW implements AutoCloseable {
         this.steps = steps;
     }
 
-    private static void restoreInto(Map<String, NDArray> moments, Map<String, NDArray> saved, String suffix) {
+    private void restoreInto(Map<String, NDArray> moments, Map<String, NDArray> saved, String suffix) {
         for (Map.Entry<String, NDArray> e : moments.entrySet()) {
             NDArray value = saved.get(e.getKey() + suffix);
             if (value == null || !value.getShape().equals(e.getValue().getShape())) {
                 throw new IllegalArgumentException("optimizer state has no tensor '" + e.getKey() + suffix
                         + "' of shape " + e.getValue().getShape());
             }
-            e.getValue().set(value.toByteBuffer());
+            // A native copy: NDArray.set(buffer) would make the moment point into a Java buffer.
+            NDArray copy = value.duplicate();
+            copy.attach(manager);
+            e.getValue().close();
+            e.setValue(copy);
         }
     }
 

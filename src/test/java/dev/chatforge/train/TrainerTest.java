@@ -210,9 +210,11 @@ class TrainerTest {
                     .onStep(s -> {
                         if (s.step() == 2) { // after the step-2 checkpoint, poison a weight
                             NDArray w = model.parameters().get("transformer.h.0.mlp.c_fc.weight");
-                            float[] values = w.toFloatArray();
-                            values[0] = Float.NaN;
-                            w.set(values);
+                            try (NDManager scratch = model.manager().newSubManager()) {
+                                float[] nanFirst = new float[Math.toIntExact(w.size())];
+                                nanFirst[0] = Float.NaN;
+                                w.addi(scratch.create(nanFirst, w.getShape()));
+                            }
                         }
                     });
             TrainingDivergedException e = assertThrows(TrainingDivergedException.class, trainer::run);
@@ -222,11 +224,14 @@ class TrainerTest {
         assertEquals(2, TrainerState.read(Trainer.latest(out)).step());
     }
 
-    /** Sets the first element of a gradient to NaN, in place (the handle shares the parameter's .grad). */
+    /**
+     * Makes the first element of a gradient NaN, in place, with a native op: NDArray.set(float[])
+     * would make the parameter's .grad point into a Java buffer freed with this temporary handle.
+     */
     private static void poison(NDArray gradient) {
-        float[] values = gradient.toFloatArray();
-        values[0] = Float.NaN;
-        gradient.set(values);
+        float[] nanFirst = new float[Math.toIntExact(gradient.size())];
+        nanFirst[0] = Float.NaN;
+        gradient.addi(gradient.getManager().create(nanFirst, gradient.getShape()));
     }
 
     @Test
