@@ -21,9 +21,13 @@ public final class GPT2NextTokenModel implements NextTokenModel {
     private final boolean javaDecoder;
     private GPT2Decoder decoder;
 
-    /** The Java decoder for cached generation when the model is on the CPU, tensor ops otherwise. */
+    /**
+     * The Java decoder for cached generation when the model is on the CPU and its weights fit in
+     * half the Java heap (raise it with {@code CHATFORGE_JAVA_OPTS=-Xmx...}), tensor ops otherwise.
+     */
     public GPT2NextTokenModel(GPT2 model) {
-        this(model, model.device().getDeviceType().equals(Device.Type.CPU));
+        this(model, model.device().getDeviceType().equals(Device.Type.CPU)
+                && GPT2Decoder.fitsInHeap(model.config(), Runtime.getRuntime().maxMemory()));
     }
 
     private GPT2NextTokenModel(GPT2 model, boolean javaDecoder) {

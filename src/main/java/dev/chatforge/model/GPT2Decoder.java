@@ -71,6 +71,22 @@ public final class GPT2Decoder {
         return config;
     }
 
+    /**
+     * Heap the decoder needs for {@code config}: a float copy of every weight, a second copy of
+     * the token embedding (the transposed LM head), and a full key/value cache.
+     */
+    public static long heapBytes(GPT2Config config) {
+        long c = config.nEmbd();
+        long weights = config.parameterCount() + (long) config.vocabSize() * c;
+        long cache = 2L * config.nLayer() * config.nPositions() * c;
+        return 4 * (weights + cache);
+    }
+
+    /** Whether the decoder fits comfortably (in half of it) in a Java heap of {@code maxHeapBytes}. */
+    public static boolean fitsInHeap(GPT2Config config, long maxHeapBytes) {
+        return heapBytes(config) <= maxHeapBytes / 2;
+    }
+
     /** A new, empty key/value cache with room for {@code n_positions} tokens. */
     public Session newSession() {
         return new Session();

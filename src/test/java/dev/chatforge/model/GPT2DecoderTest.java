@@ -78,6 +78,15 @@ class GPT2DecoderTest {
         }
     }
 
+    @Test
+    void heapEstimateCountsWeightsTheTransposedHeadAndTheCache() {
+        GPT2Config gpt2 = GPT2Config.preset("gpt2");
+        long expected = 4L * (gpt2.parameterCount() + 50257L * 768 + 2L * 12 * 1024 * 768);
+        assertEquals(expected, GPT2Decoder.heapBytes(gpt2));
+        assertTrue(GPT2Decoder.fitsInHeap(gpt2, 2 * expected));
+        assertTrue(!GPT2Decoder.fitsInHeap(gpt2, 2 * expected - 1), "needs twice its size in heap");
+    }
+
     private static float[] lastLogits(GPT2 model, int[] tokens) {
         try (NDManager m = model.manager().newSubManager()) {
             long[] ids = Arrays.stream(tokens).asLongStream().toArray();
