@@ -19,10 +19,10 @@ import java.util.stream.IntStream;
  * check that this class gives the same logits.
  *
  * <p>Layout: weights are copied once from the model, projections kept in GPT-2's Conv1D (in,
- * out) layout, so {@code y += x[i] · W[i, :]} runs along contiguous rows (the JIT vectorises
- * that loop); the LM head keeps a transposed copy of the token embedding for the same reason.
- * Rows of a prompt are processed together, so each weight row is read once per prompt, not once
- * per token; large products are split across cores by output columns.
+ * out) layout as arrays of rows, so a product is a sum of whole weight rows,
+ * {@code y += x[i] · W[i]}, a loop the JIT vectorises; the LM head keeps a transposed copy of
+ * the token embedding for the same reason. The rows of a prompt go through each weight row in
+ * blocks of {@value #ROW_BLOCK}, blocks in parallel when the product is large.
  */
 public final class GPT2Decoder {
     /** Below this many multiply-adds a product runs on the calling thread (forking costs ~20 µs). */
