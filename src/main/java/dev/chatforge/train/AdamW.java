@@ -1,6 +1,7 @@
 package dev.chatforge.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -11,8 +12,8 @@ import java.util.Map;
  * to biases or LayerNorm gains (as nanoGPT). Written here rather than using DJL's optimizer so
  * the moments are ours to save and restore exactly on resume.
  *
- * <p>Memory: the moments live in the optimizer's own manager; every temporary of an update is
- * moved to the caller's per-step manager, so nothing accumulates.
+ * <p>Memory: the moments live in the optimizer's own manager and are updated in place; an
+ * update's temporaries live and die inside the native call, so nothing accumulates.
  */
 public final class AdamW implements AutoCloseable {
     public static final String FIRST_MOMENT = ".exp_avg";
@@ -42,31 +43,32 @@ public final class AdamW implements AutoCloseable {
     }
 
     /**
-     * One update of every parameter with its gradient, at learning rate {@code lr}.
-     * {@code gradients} must belong to {@code step}, the caller's per-step manager.
+     * One update of every parameter with its gradient, at learning rate {@code lr}; the
+     * gradients are scaled by {@code gradientScale} first (global-norm clipping). The
+     * gradients themselves are left as they are (the trainer zeroes them).
+     *
+     * <p>Each parameter is one call of DJL's native fused {@code adamUpdate} (instead of a
+     * dozen element-wise ops, each a JNI call and a pass over the tensor). It computes
+     * {@code p -= lrᵤ·m / (√v + εᵤ)} with the raw moments, which is torch's
+     * {@code p -= lr/(1-β1ᵗ) · m / (√v/√(1-β2ᵗ) + ε)} with {@code lrᵤ = lr·√(1-β2ᵗ)/(1-β1ᵗ)}
+     * and {@code εᵤ = ε·√(1-β2ᵗ)}; its AdamW form decays {@code p -= lr·wd·p} before the
+     * update, with wd = 0 for biases and LayerNorm gains.
      */
-    public void update(Map<String, NDArray> parameters, Map<String, NDArray> gradients, double lr, NDManager step) {
+    public void update(Map<String, NDArray> parameters, Map<String, NDArray> gradients, double lr,
+                       double gradientScale) {
         steps++;
         double correction1 = 1 - Math.pow(beta1, steps);
-        double correction2 = 1 - Math.pow(beta2, steps);
-        double stepSize = lr / correction1;
-        double sqrtCorrection2 = Math.sqrt(correction2);
+        double sqrtCorrection2 = Math.sqrt(1 - Math.pow(beta2, steps));
+        float stepSize = (float) (lr * sqrtCorrection2 / correction1);
+        float epsilon = (float) (eps * sqrtCorrection2);
         for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
             NDArray p = e.getValue();
             NDArray g = gradients.get(e.getKey());
-            NDArray m = firstMoments.get(e.getKey());
-            NDArray v = secondMoments.get(e.getKey());
-            m.muli(beta1).addi(g.mul(1 - beta1));               // m = β1·m + (1-β1)·g
-            v.muli(beta2).addi(g.square().muli(1 - beta2));     // v = β2·v + (1-β2)·g²
-            NDArray denominator = v.sqrt();                     // √v̂ + ε = √v/√(1-β2ᵗ) + ε
-            denominator.attach(step);
-            denominator.divi(sqrtCorrection2).addi(eps);
-            if (weightDecay > 0 && p.getShape().dimension() >= 2) {
-                p.muli(1 - lr * weightDecay);                   // decoupled decay, matrices only
-            }
-            NDArray update = m.div(denominator);                 // m is first: move the result
-            update.attach(step);
-            p.subi(update.muli(stepSize));                      // p -= lr · m̂ / (√v̂ + ε)
+            float decay = p.getShape().dimension() >= 2 ? (float) weightDecay : 0f; // matrices only
+            p.getNDArrayInternal().adamUpdate(
+                    new NDList(p, g, firstMoments.get(e.getKey()), secondMoments.get(e.getKey())), new NDList(p),
+                    (float) lr, stepSize, decay, (float) gradientScale, -1f /* no element-wise clip */,
+                    (float) beta1, (float) beta2, epsilon, false, true);
         }
     }
 

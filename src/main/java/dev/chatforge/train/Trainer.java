@@ -310,11 +310,11 @@ public final class Trainer {
                 gradients.put(p.getKey(), g);
             }
             gradientHook.accept(gradients);
-            double norm = GradientClipping.clipGlobalNorm(gradients.values(), options.gradClip());
+            double norm = GradientClipping.globalNorm(gradients.values());
             double loss = lossSum / divisor;
             List<String> nonFinite = new ArrayList<>();
             if (Double.isFinite(loss) && Double.isFinite(norm)) {
-                optimizer.update(parameters, gradients, lr, stepManager);
+                optimizer.update(parameters, gradients, lr, GradientClipping.scale(norm, options.gradClip()));
             } else {
                 optimizer.skip();
                 gradients.forEach((name, g) -> {
