@@ -7,6 +7,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.chatforge.model.GPT2;
 import dev.chatforge.model.GPT2Decoder;
+import dev.chatforge.model.NativeArrays;
 
 /**
  * Generation's view of a {@link GPT2}: next-token logits, recomputed or through a key/value
@@ -98,11 +99,7 @@ public final class GPT2NextTokenModel implements NextTokenModel {
     }
 
     private static NDArray input(NDManager manager, int[] tokens) {
-        long[] ids = new long[tokens.length];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = tokens[i];
-        }
-        return manager.create(ids, new Shape(1, ids.length));
+        return NativeArrays.of(manager, tokens, new Shape(1, tokens.length));
     }
 
     /** Logits (1, T, V) → the last position's row, copied to the heap. */

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.chatforge.model.GPT2;
+import dev.chatforge.model.NativeArrays;
 import dev.chatforge.tokenizer.TokenSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -103,9 +104,10 @@ public final class Perplexity {
             }
             try (NDManager m = model.manager().newSubManager()) {
                 Shape shape = new Shape(rows, length);
-                NDArray losses = GPT2.tokenLosses(model.forward(m.create(inputs, shape), false), m.create(targets, shape));
-                lossSum += losses.mul(m.create(weights, shape)).sum().getFloat();
-                allLossSum += losses.mul(m.create(counted, shape)).sum().getFloat();
+                NDArray losses = GPT2.tokenLosses(model.forward(NativeArrays.of(m, inputs, shape), false),
+                        NativeArrays.of(m, targets, shape));
+                lossSum += losses.mul(NativeArrays.of(m, weights, shape)).sum().getFloat();
+                allLossSum += losses.mul(NativeArrays.of(m, counted, shape)).sum().getFloat();
             }
             if (progress != null) {
                 progress.add((long) rows * length);

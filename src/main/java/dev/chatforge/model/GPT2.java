@@ -2,6 +2,7 @@ package dev.chatforge.model;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -11,7 +12,6 @@ import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.norm.LayerNorm;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -287,17 +287,16 @@ public final class GPT2 implements AutoCloseable {
 
     /**
      * Additive mask (T, past + T): 0 where query i (absolute position past + i) may attend key
-     * j, i.e. j <= past + i; -inf above that diagonal. Built per forward in the caller's
-     * manager: a few KB, negligible next to the attention product.
+     * j, i.e. j <= past + i; -inf above that diagonal. Built by native ops in the caller's
+     * manager (not from a Java array, whose direct buffer would be freed only by a later GC:
+     * see {@link NativeArrays}); a few KB, negligible next to the attention product.
      */
     private static NDArray causalMask(NDManager manager, long t, int past) {
-        int rows = (int) t;
-        int cols = past + rows;
-        float[] values = new float[rows * cols];
-        for (int i = 0; i < rows; i++) {
-            Arrays.fill(values, i * cols + past + i + 1, (i + 1) * cols, Float.NEGATIVE_INFINITY);
-        }
-        return manager.create(values, new Shape(rows, cols));
+        NDArray queries = manager.arange(past, (int) (past + t), 1, DataType.INT32).reshape(t, 1); // (T, 1)
+        NDArray keys = manager.arange(0, (int) (past + t), 1, DataType.INT32);                   // (past + T)
+        NDArray future = keys.gt(queries);                                                      // (T, past + T)
+        Shape shape = future.getShape(); // DJL's where does not broadcast
+        return NDArrays.where(future, manager.full(shape, Float.NEGATIVE_INFINITY), manager.zeros(shape));
     }
 
     // ---------------------------------------------------------------------------------------

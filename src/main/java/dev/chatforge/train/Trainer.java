@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chatforge.io.Manifest;
 import dev.chatforge.io.Progress;
 import dev.chatforge.model.GPT2;
+import dev.chatforge.model.NativeArrays;
 import dev.chatforge.tokenizer.TokenSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -294,9 +295,9 @@ public final class Trainer {
                 for (TokenBatch batch : micro) {
                     try (NDManager microManager = stepManager.newSubManager()) {
                         Shape shape = new Shape(batch.rows(), batch.length());
-                        NDArray inputs = microManager.create(batch.inputs(), shape);
-                        NDArray targets = microManager.create(batch.targets(), shape);
-                        NDArray weights = microManager.create(batch.weights(), shape);
+                        NDArray inputs = NativeArrays.of(microManager, batch.inputs(), shape);
+                        NDArray targets = NativeArrays.of(microManager, batch.targets(), shape);
+                        NDArray weights = NativeArrays.of(microManager, batch.weights(), shape);
                         NDArray sum = GPT2.weightedLossSum(model.forward(inputs, true), targets, weights);
                         collector.backward(GPT2.normalizedLoss(sum, divisor));
                         lossSum += sum.getFloat();
@@ -344,8 +345,9 @@ public final class Trainer {
         for (TokenBatch batch : batches) {
             try (NDManager m = model.manager().newSubManager()) {
                 Shape shape = new Shape(batch.rows(), batch.length());
-                NDArray logits = model.forward(m.create(batch.inputs(), shape), false);
-                sum += GPT2.weightedLossSum(logits, m.create(batch.targets(), shape), m.create(batch.weights(), shape))
+                NDArray logits = model.forward(NativeArrays.of(m, batch.inputs(), shape), false);
+                sum += GPT2.weightedLossSum(logits, NativeArrays.of(m, batch.targets(), shape),
+                                NativeArrays.of(m, batch.weights(), shape))
                         .getFloat();
                 count += batch.trainedTokens();
             }
