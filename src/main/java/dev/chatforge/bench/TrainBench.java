@@ -73,6 +73,8 @@ public final class TrainBench {
         for (String name : new String[] {"MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_"}) {
             summary.put(name.toLowerCase(Locale.ROOT).replaceAll("_$", ""), System.getenv().getOrDefault(name, "glibc default"));
         }
+        // Whether MKL runs its Intel-tuned kernels here on a non-Intel CPU (see the launcher).
+        summary.put("mkl_intel_path_preloaded", dev.chatforge.platform.MklIntelPathShim.loaded());
         ArrayNode configs = summary.putArray("configs");
         configs.add(measure(GPT2Config.of(2048, 128, 128, 4, 4), 16, steps, d));
         configs.add(measure(GPT2Config.of(2048, 256, 384, 6, 6), 8, largeSteps, d));
