@@ -4,6 +4,7 @@ import dev.chatforge.config.Checks;
 import dev.chatforge.config.StageConfig;
 import dev.chatforge.train.Devices;
 import dev.chatforge.train.LrSchedule;
+import dev.chatforge.train.RunFolder;
 import java.nio.file.Path;
 
 /**
@@ -33,6 +34,7 @@ import java.nio.file.Path;
  * @param logInterval   a metrics.jsonl line every this many steps
  * @param seed          data order and dropout
  * @param device        auto, cpu or gpu
+ * @param resume        auto: continue output/latest when it exists (as train does); never: start over
  */
 public record FinetuneConfig(
         Path checkpoint,
@@ -56,11 +58,12 @@ public record FinetuneConfig(
         int patience,
         int logInterval,
         long seed,
-        String device) implements StageConfig {
+        String device,
+        String resume) implements StageConfig {
 
     public static FinetuneConfig defaults() {
         return new FinetuneConfig(null, null, null, TrainOn.AGENT, null, 8, 1, 500, 1e-4, 1e-5, 20, null,
-                0.9, 0.95, 0.01, 1.0, 25, 64, 3, 5, 1337, "auto");
+                0.9, 0.95, 0.01, 1.0, 25, 64, 3, 5, 1337, "auto", "auto");
     }
 
     @Override
@@ -91,6 +94,7 @@ public record FinetuneConfig(
         checks.check(patience >= 0, "patience", "must be >= 0 (0 = no early stopping), got " + patience);
         checks.positive("log_interval", logInterval);
         checks.oneOf("device", device, Devices.CHOICES);
+        checks.oneOf("resume", resume, RunFolder.RESUME);
     }
 
     public LrSchedule schedule() {

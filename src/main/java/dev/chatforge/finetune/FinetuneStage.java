@@ -5,7 +5,6 @@ import ai.djl.engine.Engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chatforge.chat.ChatTemplate;
-import dev.chatforge.io.AtomicFiles;
 import dev.chatforge.io.Hashing;
 import dev.chatforge.io.Json;
 import dev.chatforge.io.Manifest;
@@ -18,6 +17,7 @@ import dev.chatforge.train.AdamW;
 import dev.chatforge.train.Checkpoint;
 import dev.chatforge.train.Devices;
 import dev.chatforge.train.MetricsLog;
+import dev.chatforge.train.RunFolder;
 import dev.chatforge.train.TokenBatch;
 import dev.chatforge.train.TrainOptions;
 import dev.chatforge.train.Trainer;
@@ -48,7 +48,7 @@ public final class FinetuneStage {
 
     public static Result run(FinetuneConfig config, boolean force) {
         Path out = config.output();
-        AtomicFiles.checkWritable(out, force);
+        boolean resume = RunFolder.resume(out, config.resume(), force, "fine-tuning");
         Path parent = config.checkpoint();
         if (!Files.isDirectory(parent)) {
             throw new StageInputException(parent + ": checkpoint folder not found (train one with `chatforge train`)");
@@ -91,15 +91,16 @@ public final class FinetuneStage {
         }
         describe("train", train);
 
-        if (Files.exists(out)) {
-            AtomicFiles.deleteRecursively(out); // checkWritable passed: --force was given
+        if (!resume) {
+            RunFolder.clear(out);
         }
         Device device = Devices.resolve(config.device());
         Engine.getInstance().setRandomSeed((int) config.seed());
+        String parentSha256 = Hashing.sha256(parent.resolve(Checkpoint.WEIGHTS));
         ObjectNode run = Json.MAPPER.createObjectNode();
         run.put("stage", "finetune");
         run.put("parent", parent.toString());
-        run.put("parent_sha256", Hashing.sha256(parent.resolve(Checkpoint.WEIGHTS)));
+        run.put("parent_sha256", parentSha256);
         run.put("data", config.data().toString());
         run.put("chat_template", template.wireName());
         run.put("train_on", config.trainOn().wireName());
@@ -111,15 +112,39 @@ public final class FinetuneStage {
         EarlyStopping stopping = new EarlyStopping(config.patience(), config.evalInterval());
         boolean[] stoppedEarly = {false};
         TrainerState end;
-        try (Checkpoint checkpoint = Checkpoint.load(parent, device);
+        Path latest = Trainer.latest(out);
+        try (Checkpoint checkpoint = Checkpoint.load(resume ? latest : parent, device);
              AdamW optimizer = Trainer.newOptimizer(checkpoint.model(), options)) {
-            if (parentState(checkpoint) != null) {
-                run.put("parent_step", parentState(checkpoint).step());
+            TrainerState start;
+            if (resume) {
+                start = checkpoint.state();
+                JsonNode saved = start.run();
+                if (!parentSha256.equals(saved.path("parent_sha256").asText())) {
+                    throw new StageInputException(latest + ": was fine-tuned from another checkpoint ("
+                            + saved.path("parent").asText("?") + ") than " + parent + "; pass --force to start over");
+                }
+                Checkpoint.loadOptimizer(latest, optimizer, start.step(), device);
+                if (saved.has("parent_step")) {
+                    run.set("parent_step", saved.get("parent_step"));
+                }
+                start = start.withRun(run);
+                System.err.printf("finetune: resuming %s from step %d%n", latest, start.step());
+            } else {
+                start = TrainerState.start(config.seed(), run);
+                if (checkpoint.state() != null) {
+                    run.put("parent_step", checkpoint.state().step());
+                }
             }
             System.err.printf(Locale.ROOT, "finetune: %s (step %s) on %s, train_on %s, template %s, lr %.2g, %s%n", parent,
                     run.path("parent_step").asText("?"), config.data(), config.trainOn().wireName(), template.wireName(),
                     config.learningRate(), device);
-            Trainer trainer = new Trainer(checkpoint.model(), optimizer, TrainerState.start(config.seed(), run), options,
+            if (stopping.test(start)) {
+                // The run this resumes had already stopped early: its best/ stands, nothing to add.
+                System.err.printf(Locale.ROOT, "finetune: %s already stopped early at step %d (best %.4f at step %d); "
+                        + "nothing to do (--force starts over)%n", latest, start.step(), start.bestValLoss(), start.bestStep());
+                stoppedEarly[0] = true;
+            }
+            Trainer trainer = new Trainer(checkpoint.model(), optimizer, start, options,
                     new PackedWindowSampler(train, config.seed()), (TokenSource) null)
                     .validateOn(validation)
                     .stopWhen(state -> {
@@ -132,7 +157,7 @@ public final class FinetuneStage {
                                 state.bestValLoss(), state.bestStep());
                         return true;
                     });
-            end = trainer.run();
+            end = stoppedEarly[0] ? start : trainer.run();
         }
         Double initial = initialValLoss(out.resolve(MetricsLog.FILE_NAME));
         writeManifest(config, data, parent, run, train, end, initial, stoppedEarly[0], !validation.isEmpty());
@@ -140,10 +165,6 @@ public final class FinetuneStage {
                 end.step(), initial == null ? "-" : String.format(Locale.ROOT, "%.4f", initial),
                 end.bestValLoss() == null ? "-" : String.format(Locale.ROOT, "%.4f", end.bestValLoss()), end.bestStep(), out);
         return new Result(end, initial, stoppedEarly[0]);
-    }
-
-    private static TrainerState parentState(Checkpoint checkpoint) {
-        return checkpoint.state();
     }
 
     /**

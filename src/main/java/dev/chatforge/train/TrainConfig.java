@@ -4,7 +4,6 @@ import dev.chatforge.config.Checks;
 import dev.chatforge.config.StageConfig;
 import dev.chatforge.model.GPT2Config;
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * The {@code train:} section. Model size comes from a named preset; any of its sizes can be
@@ -63,8 +62,6 @@ public record TrainConfig(
         String device,
         String resume) implements StageConfig {
 
-    public static final List<String> RESUME = List.of("auto", "never");
-
     public static TrainConfig defaults() {
         return new TrainConfig(Path.of("data/tokens"), Path.of("checkpoints/run"), "tiny", null, null, null, null, 0.0,
                 16, 1, 2000, 6e-4, 6e-5, 100, null, 0.9, 0.95, 0.1, 1.0, 200, 64, 10, 1337, "auto", "auto");
@@ -112,7 +109,7 @@ public record TrainConfig(
         checks.positive("eval_windows", evalWindows);
         checks.positive("log_interval", logInterval);
         checks.oneOf("device", device, Devices.CHOICES);
-        checks.oneOf("resume", resume, RESUME);
+        checks.oneOf("resume", resume, RunFolder.RESUME);
     }
 
     /** The model config: the preset, the overrides, and the tokenizer's vocabulary size. */

@@ -3,7 +3,6 @@ package dev.chatforge.train;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.chatforge.io.AtomicFiles;
 import dev.chatforge.io.Hashing;
 import dev.chatforge.io.Json;
 import dev.chatforge.io.Manifest;
@@ -11,7 +10,6 @@ import dev.chatforge.io.StageInputException;
 import dev.chatforge.model.GPT2;
 import dev.chatforge.model.GPT2Config;
 import dev.chatforge.tokenizer.TokenFile;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,18 +43,9 @@ public final class TrainStage {
 
         Path out = config.output();
         Path latest = Trainer.latest(out);
-        boolean hasCheckpoint = Files.exists(latest.resolve(TrainerState.FILE_NAME));
-        boolean resume = hasCheckpoint && config.resume().equals("auto") && !force;
-        if (hasCheckpoint && !resume && !force) {
-            throw new StageInputException(out + ": already holds a training run (resume: never); pass --force to "
-                    + "start over, or set resume: auto to continue it");
-        }
-        if (!resume && Files.exists(out)) {
-            if (!force && !onlyLeftoversOfAnUnfinishedRun(out)) {
-                throw new StageInputException(out + ": already exists and is not a chatforge training run; pass --force "
-                        + "to replace it, or choose another output");
-            }
-            AtomicFiles.deleteRecursively(out);
+        boolean resume = RunFolder.resume(out, config.resume(), force, "training");
+        if (!resume) {
+            RunFolder.clear(out);
         }
 
         Device device = Devices.resolve(config.device());
@@ -108,16 +97,6 @@ public final class TrainStage {
             if (model != null) {
                 model.close();
             }
-        }
-    }
-
-    /** A run killed before its first checkpoint leaves only metrics and temporary folders. */
-    private static boolean onlyLeftoversOfAnUnfinishedRun(Path out) {
-        try (var entries = Files.list(out)) {
-            return entries.map(p -> p.getFileName().toString())
-                    .allMatch(name -> name.equals(MetricsLog.FILE_NAME) || name.contains(".tmp-"));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
         }
     }
 

@@ -46,6 +46,12 @@ public record TrainerState(
         return new TrainerState(0, 0, 0, null, null, null, 0, 0, seed, 0, run);
     }
 
+    /** This state with other facts about the run (a resumed run records its current settings). */
+    public TrainerState withRun(JsonNode newRun) {
+        return new TrainerState(step, tokensSeen, learningRate, trainLoss, valLoss, bestValLoss, bestStep, samplerPosition,
+                seed, elapsedSeconds, newRun);
+    }
+
     public void write(Path dir) throws IOException {
         Files.writeString(dir.resolve(FILE_NAME), Json.MAPPER.writeValueAsString(this) + "\n");
     }

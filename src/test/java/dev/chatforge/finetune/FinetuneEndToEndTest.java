@@ -10,9 +10,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chatforge.cli.Main;
 import dev.chatforge.eval.EvalConfig;
 import dev.chatforge.eval.EvalStage;
+import dev.chatforge.io.Hashing;
 import dev.chatforge.io.Json;
 import dev.chatforge.io.Manifest;
 import dev.chatforge.io.StageInputException;
+import dev.chatforge.train.TrainerState;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -39,8 +41,12 @@ class FinetuneEndToEndTest {
     static FinetuneStage.Result result;
 
     static FinetuneConfig config(Path out) {
-        return new FinetuneConfig(parent, data, out, TrainOn.AGENT, null, 8, 1, 40, 5e-3, 5e-4, 4, null,
-                0.9, 0.95, 0.0, 1.0, 10, 16, 3, 10, 1, "cpu");
+        return config(out, 40, null, 3, "auto");
+    }
+
+    static FinetuneConfig config(Path out, long maxSteps, Long lrDecaySteps, int patience, String resume) {
+        return new FinetuneConfig(parent, data, out, TrainOn.AGENT, null, 8, 1, maxSteps, 5e-3, 5e-4, 4, lrDecaySteps,
+                0.9, 0.95, 0.0, 1.0, 10, 16, patience, 10, 1, "cpu", resume);
     }
 
     @BeforeAll
@@ -97,7 +103,7 @@ class FinetuneEndToEndTest {
         FinetuneConfig c = config(dir.resolve("ft-other"));
         StageInputException e = assertThrows(StageInputException.class, () -> FinetuneStage.run(
                 new FinetuneConfig(c.checkpoint(), otherData, c.output(), c.trainOn(), null, 8, 1, 5, 1e-3, 1e-4, 0, null,
-                        0.9, 0.95, 0, 1, 5, 4, 0, 5, 1, "cpu"), false));
+                        0.9, 0.95, 0, 1, 5, 4, 0, 5, 1, "cpu", "auto"), false));
         assertTrue(e.getMessage().contains(otherData.resolve("tokenizer.json").toString())
                 && e.getMessage().contains(parent.resolve("tokenizer.json").toString()), e.getMessage());
         assertTrue(!Files.exists(dir.resolve("ft-other")), "nothing written");
@@ -105,8 +111,50 @@ class FinetuneEndToEndTest {
 
     @Test
     void refusesToReplaceAnExistingRunWithoutForce() {
-        StageInputException e = assertThrows(StageInputException.class, () -> FinetuneStage.run(config(output), false));
-        assertTrue(e.getMessage().contains("--force"), e.getMessage());
+        StageInputException e = assertThrows(StageInputException.class,
+                () -> FinetuneStage.run(config(output, 40, null, 3, "never"), false));
+        assertTrue(e.getMessage().contains("--force") && e.getMessage().contains(output.toString()), e.getMessage());
+    }
+
+    /**
+     * resume: auto, as train has it: a run stopped after 20 steps and started again (with the
+     * schedule fixed by lr_decay_steps) ends where an uninterrupted 40-step run ends.
+     */
+    @Test
+    void aStoppedRunResumesToTheSameResultAsAnUninterruptedOne() throws Exception {
+        TrainerState whole = FinetuneStage.run(config(dir.resolve("ft-whole"), 40, 40L, 0, "auto"), false).end();
+        Path split = dir.resolve("ft-split");
+        assertEquals(20, FinetuneStage.run(config(split, 20, 40L, 0, "auto"), false).end().step());
+        FinetuneStage.Result resumed = FinetuneStage.run(config(split, 40, 40L, 0, "auto"), false);
+        assertEquals(40, resumed.end().step());
+        assertEquals(whole.trainLoss(), resumed.end().trainLoss(), 1e-5);
+        assertEquals(whole.valLoss(), resumed.end().valLoss(), 1e-5);
+        assertEquals(whole.samplerPosition(), resumed.end().samplerPosition());
+    }
+
+    @Test
+    void startingAFinishedRunAgainTrainsNoFurther() throws Exception {
+        long before = TrainerState.read(output.resolve("latest")).step();
+        String best = Hashing.sha256(output.resolve("best/model.safetensors"));
+        FinetuneStage.Result again = FinetuneStage.run(config(output), false);
+        assertEquals(before, again.end().step());
+        assertEquals(best, Hashing.sha256(output.resolve("best/model.safetensors")));
+    }
+
+    /** A run that stopped early is finished too: resuming it must not train past its early stop. */
+    @Test
+    void resumingARunThatStoppedEarlyTrainsNoFurther() throws Exception {
+        Path run = dir.resolve("ft-early");
+        FinetuneStage.run(config(run, 20, null, 0, "auto"), false);
+        // As if the best validation loss had come at step 0: with patience 1 (10 steps), step 20 is past it.
+        TrainerState saved = TrainerState.read(run.resolve("latest"));
+        new TrainerState(saved.step(), saved.tokensSeen(), saved.learningRate(), saved.trainLoss(), saved.valLoss(),
+                saved.valLoss(), 0, saved.samplerPosition(), saved.seed(), saved.elapsedSeconds(), saved.run())
+                .write(run.resolve("latest"));
+        FinetuneStage.Result again = FinetuneStage.run(config(run, 40, null, 1, "auto"), false);
+        assertTrue(again.stoppedEarly());
+        assertEquals(20, again.end().step());
+        assertEquals(20, TrainerState.read(run.resolve("latest")).step());
     }
 
     /** Runs the CLI with {@code stdin}; returns {exit code, stdout}. */
