@@ -143,21 +143,23 @@ public final class FinetuneStage {
                 System.err.printf(Locale.ROOT, "finetune: %s already stopped early at step %d (best %.4f at step %d); "
                         + "nothing to do (--force starts over)%n", latest, start.step(), start.bestValLoss(), start.bestStep());
                 stoppedEarly[0] = true;
+                end = start;
+            } else {
+                end = new Trainer(checkpoint.model(), optimizer, start, options,
+                        new PackedWindowSampler(train, config.seed()), (TokenSource) null)
+                        .validateOn(validation)
+                        .stopWhen(state -> {
+                            if (!stopping.test(state)) {
+                                return false;
+                            }
+                            stoppedEarly[0] = true;
+                            System.err.printf(Locale.ROOT, "finetune: early stop at step %d: no better validation loss in "
+                                    + "%d evaluations (best %.4f at step %d)%n", state.step(), config.patience(),
+                                    state.bestValLoss(), state.bestStep());
+                            return true;
+                        })
+                        .run();
             }
-            Trainer trainer = new Trainer(checkpoint.model(), optimizer, start, options,
-                    new PackedWindowSampler(train, config.seed()), (TokenSource) null)
-                    .validateOn(validation)
-                    .stopWhen(state -> {
-                        if (!stopping.test(state)) {
-                            return false;
-                        }
-                        stoppedEarly[0] = true;
-                        System.err.printf(Locale.ROOT, "finetune: early stop at step %d: no better validation loss in %d "
-                                + "evaluations (best %.4f at step %d)%n", state.step(), config.patience(),
-                                state.bestValLoss(), state.bestStep());
-                        return true;
-                    });
-            end = stoppedEarly[0] ? start : trainer.run();
         }
         Double initial = initialValLoss(out.resolve(MetricsLog.FILE_NAME));
         writeManifest(config, data, parent, run, train, end, initial, stoppedEarly[0], !validation.isEmpty());
