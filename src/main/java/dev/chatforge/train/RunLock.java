@@ -7,22 +7,26 @@ import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One run at a time in a run folder: {@code <folder>.lock} beside it, held (an OS file lock) for
  * the run's life and naming its holder ({@code pid}, {@code host}, {@code started}). The OS
  * releases the lock when its process dies, however it dies, so a lock file left by a killed run
  * is taken over (with a message); one held by a live run is refused, naming its pid. The file
- * sits beside the folder, not in it, because a {@code --force} run swaps the folder itself.
+ * sits beside the folder, not in it, because a {@code --force} run swaps the folder itself, and
+ * stays there (empty) between runs.
  */
 public final class RunLock implements AutoCloseable {
+    /** Run folders locked by this process, with the holder's description. */
+    private static final Map<Path, String> HELD_HERE = new ConcurrentHashMap<>();
+
     private final Path file;
     private final FileChannel channel;
     private final FileLock lock;
@@ -42,55 +46,60 @@ public final class RunLock implements AutoCloseable {
     public static RunLock acquire(Path runFolder, String stage) {
         Path file = fileOf(runFolder);
         String me = "pid " + ProcessHandle.current().pid() + "\nhost " + hostName() + "\nstarted " + Instant.now() + "\n";
+        // POSIX locks belong to the process and any close of the file in it drops them: runs of this
+        // process are told apart here, without opening the file a second time.
+        String heldHere = HELD_HERE.putIfAbsent(file, me);
+        if (heldHere != null) {
+            throw inUse(runFolder, file, heldHere);
+        }
         try {
             Files.createDirectories(file.getParent());
-            // A few tries: the run that held the lock may delete the file between our open and our lock.
-            for (int attempt = 0; attempt < 5; attempt++) {
-                FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                        StandardOpenOption.WRITE);
-                FileLock lock;
-                try {
-                    lock = channel.tryLock();
-                } catch (OverlappingFileLockException e) {
-                    lock = null; // held by this JVM
-                }
-                if (lock == null) {
-                    String holder = describe(read(channel));
-                    channel.close();
-                    throw new StageInputException(runFolder + ": in use by another run (" + holder + "; lock " + file
-                            + "); wait for it to end or stop it first");
-                }
-                String previous = read(channel);
-                channel.truncate(0);
-                channel.write(ByteBuffer.wrap(me.getBytes(StandardCharsets.UTF_8)), 0);
-                channel.force(true);
-                if (!me.equals(readQuietly(file))) {
-                    lock.release(); // we locked a file that its holder deleted on its way out: lock the new one
-                    channel.close();
-                    continue;
-                }
-                if (!previous.isBlank()) {
-                    System.err.println(stage + ": " + runFolder + ": taking over the lock left by " + describe(previous)
-                            + ", which is no longer running");
-                }
-                return new RunLock(file, channel, lock);
+            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+            FileLock lock = channel.tryLock();
+            if (lock == null) {
+                String holder = read(channel);
+                channel.close();
+                throw inUse(runFolder, file, holder);
             }
-            throw new StageInputException(file + ": could not lock it (other runs keep replacing it); try again");
+            String previous = read(channel);
+            channel.truncate(0);
+            channel.write(ByteBuffer.wrap(me.getBytes(StandardCharsets.UTF_8)), 0);
+            channel.force(true);
+            if (!previous.isBlank()) {
+                System.err.println(stage + ": " + runFolder + ": taking over the lock left by " + describe(previous)
+                        + ", which is no longer running");
+            }
+            return new RunLock(file, channel, lock);
         } catch (IOException e) {
+            HELD_HERE.remove(file);
             throw new UncheckedIOException("cannot lock " + file + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            HELD_HERE.remove(file);
+            throw e;
         }
     }
 
-    /** Releases the lock; the file goes first, so the next run finds no holder to name. */
+    /**
+     * Releases the lock. The file stays, emptied: deleting it would let a run that opened it just
+     * before lock a file that no longer has a name while a third run creates a new one.
+     */
     @Override
     public void close() {
         try {
-            Files.deleteIfExists(file);
+            channel.truncate(0);
             lock.release();
             channel.close();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot release " + file + ": " + e.getMessage(), e);
+        } finally {
+            HELD_HERE.remove(file);
         }
+    }
+
+    private static StageInputException inUse(Path runFolder, Path file, String holder) {
+        return new StageInputException(runFolder + ": in use by another run (" + describe(holder) + "; lock " + file
+                + "); wait for it to end or stop it first");
     }
 
     private static String describe(String content) {
@@ -112,14 +121,6 @@ public final class RunLock implements AutoCloseable {
         ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(channel.size(), 4096));
         channel.read(buffer, 0);
         return new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8);
-    }
-
-    private static String readQuietly(Path file) throws IOException {
-        try {
-            return Files.readString(file);
-        } catch (NoSuchFileException e) {
-            return "";
-        }
     }
 
     private static String hostName() {

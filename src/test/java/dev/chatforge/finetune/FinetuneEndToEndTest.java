@@ -110,6 +110,21 @@ class FinetuneEndToEndTest {
         assertTrue(!Files.exists(dir.resolve("ft-other")), "nothing written");
     }
 
+    /** `finetune --force` into the run folder of its own parent used to delete the parent, then fail reading it. */
+    @Test
+    void forceIntoTheParentsOwnFolderIsRefusedAndDeletesNothing() throws Exception {
+        Path parentsRun = parent.getParent();
+        String weights = Hashing.sha256(parent.resolve("model.safetensors"));
+        StageInputException e = assertThrows(StageInputException.class,
+                () -> FinetuneStage.run(config(parentsRun), true));
+        assertTrue(e.getMessage().contains("contains " + parent) && e.getMessage().contains("which this run reads"),
+                e.getMessage());
+        assertEquals(weights, Hashing.sha256(parent.resolve("model.safetensors")));
+        StageInputException inside = assertThrows(StageInputException.class,
+                () -> FinetuneStage.run(config(parent.resolve("ft")), true));
+        assertTrue(inside.getMessage().contains("lies inside " + parent), inside.getMessage());
+    }
+
     @Test
     void refusesToReplaceAnExistingRunWithoutForce() {
         StageInputException e = assertThrows(StageInputException.class,
