@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chatforge.config.ConfigException;
 import dev.chatforge.io.AtomicFiles;
-import dev.chatforge.io.Hashing;
 import dev.chatforge.io.Json;
 import dev.chatforge.io.Progress;
 import dev.chatforge.io.StageInputException;
@@ -14,6 +13,7 @@ import dev.chatforge.tokenizer.TokenFile;
 import dev.chatforge.train.Checkpoint;
 import dev.chatforge.train.Devices;
 import dev.chatforge.train.TokenizedData;
+import dev.chatforge.train.TokenizerCheck;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -33,19 +33,7 @@ public final class EvalStage {
         TokenizedData data = TokenizedData.read(config.data());
         TokenFile tokens = data.open(config.split());
         GPT2Config modelConfig = GPT2Config.read(requireFolder(config.checkpoint()));
-        if (tokens.vocabSize() != modelConfig.vocabSize()) {
-            throw new StageInputException(tokens.path() + ": token ids from a vocabulary of " + tokens.vocabSize()
-                    + ", but the checkpoint " + config.checkpoint() + " has vocab_size " + modelConfig.vocabSize()
-                    + "; tokenize the data with the checkpoint's tokenizer.json");
-        }
-        Path ownTokenizer = config.checkpoint().resolve(Checkpoint.TOKENIZER);
-        Path dataTokenizer = config.data().resolve(Checkpoint.TOKENIZER);
-        if (Files.exists(ownTokenizer) && Files.exists(dataTokenizer)
-                && !Hashing.sha256(ownTokenizer).equals(Hashing.sha256(dataTokenizer))) {
-            throw new StageInputException(tokens.path() + ": was tokenized with " + dataTokenizer + ", which differs from "
-                    + "the checkpoint's " + ownTokenizer + " (same vocabulary size, different tokens); tokenize the data "
-                    + "with the checkpoint's tokenizer.json");
-        }
+        TokenizerCheck.requireSameTokenizer(config.checkpoint(), modelConfig, data, false);
         int block = modelConfig.nPositions();
         int stride = config.stride() == null ? block : config.stride();
         if (stride > block) {
