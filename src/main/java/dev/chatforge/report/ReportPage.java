@@ -28,6 +28,7 @@ public final class ReportPage {
             th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
             th { background: #f5f5f5; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
             code { font-size: 0.92em; background: #f5f5f5; padding: 0 0.2em; border-radius: 3px; }
+            td code { white-space: nowrap; }
             figure { margin: 1em 0; } figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
             figcaption { color: #555; font-size: 0.92em; }
             details { margin: 0.4em 0 1em; } summary { cursor: pointer; font-weight: 600; }

@@ -67,6 +67,7 @@ class TrainerTest {
                 TrainerState end = new Trainer(model, adamW, TrainerState.start(1234, null), o,
                         new RandomWindows(text, 16, 1234), text).run();
                 assertTrue(end.valLoss() < 0.05, "val loss after 60 steps: " + end.valLoss());
+                assertTrue(Files.isRegularFile(out.resolve("loss.png")), "each evaluation redraws loss.png");
             }
         }
     }
