@@ -21,7 +21,8 @@ public final class LiveLossChart {
     public static void refresh(Path runDir) {
         try {
             draw(runDir);
-        } catch (RuntimeException | LinkageError | java.awt.AWTError e) {
+        } catch (RuntimeException | LinkageError | java.awt.AWTError | InternalError e) {
+            // InternalError: what the JDK's font manager throws on a system without fonts
             System.err.println("warning: could not draw " + runDir.resolve(FILE_NAME) + ": " + e);
         }
     }

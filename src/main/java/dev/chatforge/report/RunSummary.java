@@ -44,12 +44,11 @@ public record RunSummary(Path dir, String stage, boolean finished, JsonNode conf
         }
         List<MetricPoint> metrics = MetricsFile.read(dir.resolve(MetricsLog.FILE_NAME));
         JsonNode manifest = readJson(dir.resolve(Manifest.FILE_NAME));
-        JsonNode state = readJson(Trainer.latest(dir).resolve(TrainerState.FILE_NAME));
+        // A run folder keeps its state in latest/; a checkpoint folder given instead (best/) holds its own.
+        JsonNode state = firstOf(Trainer.latest(dir).resolve(TrainerState.FILE_NAME), dir.resolve(TrainerState.FILE_NAME));
         JsonNode run = state == null ? null : state.get("run");
-        JsonNode modelConfig = readJson(Trainer.latest(dir).resolve(GPT2Config.FILE_NAME));
-        if (modelConfig == null) {
-            modelConfig = readJson(Trainer.best(dir).resolve(GPT2Config.FILE_NAME));
-        }
+        JsonNode modelConfig = firstOf(Trainer.latest(dir).resolve(GPT2Config.FILE_NAME),
+                Trainer.best(dir).resolve(GPT2Config.FILE_NAME), dir.resolve(GPT2Config.FILE_NAME));
         String stage = text(manifest, "stage");
         if (stage == null) {
             stage = text(run, "stage");
@@ -117,6 +116,17 @@ public record RunSummary(Path dir, String stage, boolean finished, JsonNode conf
 
     private static String text(JsonNode node, String key) {
         return node != null && node.hasNonNull(key) ? node.get(key).asText() : null;
+    }
+
+    /** The JSON of the first of {@code files} that exists, or null. */
+    private static JsonNode firstOf(Path... files) {
+        for (Path file : files) {
+            JsonNode node = readJson(file);
+            if (node != null) {
+                return node;
+            }
+        }
+        return null;
     }
 
     /** The JSON in {@code file}, or null when there is no such file; malformed JSON is an error naming it. */

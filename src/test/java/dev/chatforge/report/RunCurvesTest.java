@@ -82,6 +82,15 @@ class RunCurvesTest {
     }
 
     @Test
+    void aCheckpointFolderGivenInsteadOfItsRunIsReadFromItsOwnState() throws Exception {
+        Path pre = RunFixture.pretraining(dir);
+        java.nio.file.Files.copy(pre.resolve("metrics.jsonl"), pre.resolve("best/metrics.jsonl"));
+        RunSummary best = RunSummary.read(pre.resolve("best"));
+        assertEquals("train", best.stage());
+        assertEquals(4, best.best().orElseThrow().step());
+    }
+
+    @Test
     void runsWithTheSameFolderNameAreLabelledByTheirPaths() {
         Path a = RunFixture.pretraining(dir.resolve("a"));
         Path b = RunFixture.pretraining(dir.resolve("b"));
