@@ -1,6 +1,8 @@
 package dev.chatforge.report;
 
 import dev.chatforge.io.AtomicFiles;
+import dev.chatforge.io.StageInputException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,8 +34,11 @@ public final class RunReport {
         }
         Path figure = out.resolve(FIGURE);
         Path page = out.resolve(PAGE);
-        AtomicFiles.checkWritable(figure, force);
-        AtomicFiles.checkWritable(page, force);
+        for (Path file : List.of(figure, page)) {
+            if (Files.exists(file) && !force) {
+                throw new StageInputException(file + ": already exists; pass --force to replace it (or choose another --out)");
+            }
+        }
         List<RunSummary> runs = new ArrayList<>();
         for (Path dir : runDirs) {
             runs.add(RunSummary.read(dir));

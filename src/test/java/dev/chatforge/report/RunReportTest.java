@@ -59,7 +59,7 @@ class RunReportTest {
         RunReport.write(List.of(pre), out, false);
         Files.writeString(out.resolve("report.html"), "mine");
         StageInputException e = assertThrows(StageInputException.class, () -> RunReport.write(List.of(pre), out, false));
-        assertTrue(e.getMessage().contains("--force"), e.getMessage());
+        assertTrue(e.getMessage().contains(out.resolve("curves.png") + ": already exists; pass --force"), e.getMessage());
         assertEquals("mine", Files.readString(out.resolve("report.html")));
         RunReport.write(List.of(pre), out, true);
         assertTrue(Files.readString(out.resolve("report.html")).contains("chatforge report: pre"));
