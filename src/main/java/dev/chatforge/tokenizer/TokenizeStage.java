@@ -160,9 +160,13 @@ public final class TokenizeStage {
              Progress progress = new Progress("tokenize: count words", Files.size(trainJsonl), "B")) {
             long[] read = {0};
             ParallelBatches.run(split, batch -> {
-                WordCounter counter = new WordCounter(specials);
+                WordCounter counter = new WordCounter(List.of()); // content is text: count it whole
                 for (var record : batch.records()) {
-                    counter.add(ChatTemplate.join(PreparedSplit.render(record, template)));
+                    for (ChatTemplate.Segment segment : PreparedSplit.render(record, template)) {
+                        if (!segment.control()) {
+                            counter.add(segment.text());
+                        }
+                    }
                 }
                 return new Object[] {counter, batch.bytes()};
             }, result -> {

@@ -191,9 +191,28 @@ class FinetuneEndToEndTest {
     void generatePrintsThePromptAndItsContinuation() {
         String prompt = "<|user|>Hi, I am Ana. Where is my order?<|end|><|agent|>";
         Object[] r = cli("", "generate", "--checkpoint", output.resolve("best").toString(), "--prompt", prompt,
-                "--temperature", "0", "--max-new-tokens", "12");
+                "--special-tokens", "--temperature", "0", "--max-new-tokens", "12");
         assertEquals(0, r[0]);
         String text = (String) r[1];
         assertTrue(text.startsWith(prompt + "Hello"), text);
+    }
+
+    /** Without --special-tokens a prompt is text: the same string is not a turn, so no agent reply follows. */
+    @Test
+    void generateReadsThePromptAsTextUnlessAskedForSpecialTokens() {
+        String prompt = "<|user|>Hi, I am Ana. Where is my order?<|end|><|agent|>";
+        java.util.List<String> continuations = new java.util.ArrayList<>();
+        for (boolean special : new boolean[] {true, false}) {
+            java.util.List<String> args = new java.util.ArrayList<>(List.of("generate", "--checkpoint",
+                    output.resolve("best").toString(), "--prompt", prompt, "--temperature", "0", "--max-new-tokens", "12"));
+            if (special) {
+                args.add("--special-tokens");
+            }
+            Object[] r = cli("", args.toArray(String[]::new));
+            assertEquals(0, r[0]);
+            continuations.add(((String) r[1]).substring(prompt.length()));
+        }
+        assertTrue(continuations.get(0).startsWith("Hello"), continuations.toString());
+        assertTrue(!continuations.get(0).equals(continuations.get(1)), continuations.toString());
     }
 }
