@@ -33,6 +33,22 @@ public final class LoneSurrogates {
         return out.toString();
     }
 
+    /** The record with every lone surrogate of its text or turns replaced; the same instance when it has none. */
+    public static Record replace(Record r) {
+        if (!r.isConversation()) {
+            String text = replace(r.text());
+            return text == r.text() ? r : new Record(r.id(), r.source(), text, null);
+        }
+        boolean changed = false;
+        java.util.List<Turn> turns = new java.util.ArrayList<>(r.messages().size());
+        for (Turn t : r.messages()) {
+            String content = replace(t.content());
+            changed |= content != t.content();
+            turns.add(content == t.content() ? t : new Turn(t.role(), content));
+        }
+        return changed ? new Record(r.id(), r.source(), null, turns) : r;
+    }
+
     /** The index of the first lone surrogate, or -1. */
     public static int firstLone(String text) {
         for (int i = 0; i < text.length(); i++) {

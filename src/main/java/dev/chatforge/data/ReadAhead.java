@@ -191,7 +191,8 @@ final class ReadAhead implements AutoCloseable {
                 queue.put(cleaners.submit(() -> {
                     batch.replaceAll(item -> {
                         if (item instanceof Record r) {
-                            Record clean = cleaner.clean(r);
+                            // Lone surrogates are not text, whatever the cleaning keeps: U+FFFD.
+                            Record clean = LoneSurrogates.replace(cleaner.clean(r));
                             return new Cleaned(clean, ContentHash.of(clean));
                         }
                         return item;
