@@ -179,8 +179,10 @@ class FinetuneEndToEndTest {
                 "chat", "--checkpoint", output.resolve("best").toString(), "--temperature", "0", "--max-new-tokens", "30",
                 "--persona", "You are a helpful support agent.");
         assertEquals(0, r[0]);
-        List<String> replies = ((String) r[1]).lines().toList();
-        assertEquals(3, replies.size(), (String) r[1]);
+        List<String> lines = ((String) r[1]).lines().toList();
+        assertEquals(4, lines.size(), (String) r[1]); // one per input line; /reset's is empty
+        assertEquals("", lines.get(2));
+        List<String> replies = List.of(lines.get(0), lines.get(1), lines.get(3));
         for (String reply : replies) {
             assertTrue(!reply.isBlank(), (String) r[1]);
         }
