@@ -137,7 +137,7 @@ public final class PrepareStage {
                     files.add(new InputFile(path, format, spec, Files.size(path)));
                 }
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
+                throw new UncheckedIOException("cannot read " + path + ": " + dev.chatforge.io.IoErrors.reason(e), e);
             }
         }
         return files;
@@ -173,7 +173,7 @@ public final class PrepareStage {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("prepare was interrupted", e);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + dir + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write " + dir + ": " + dev.chatforge.io.IoErrors.reason(e), e);
         }
     }
 

@@ -127,7 +127,7 @@ final class ReadAhead implements AutoCloseable {
                     RawReader.of(file.format(), file.spec()).read(in, file.path().toString(), sink);
                     in.transferTo(OutputStream.nullOutputStream());  // hash any tail a reader left unread
                 } catch (IOException e) {
-                    throw new UncheckedIOException("cannot read " + file.path() + ": " + e.getMessage(), e);
+                    throw new UncheckedIOException("cannot read " + file.path() + ": " + dev.chatforge.io.IoErrors.reason(e), e);
                 }
                 sink.add(new FileDone(file.path().toString()));
                 synchronized (inputEntries) {

@@ -111,7 +111,7 @@ public final class TokenFile implements TokenSource {
         } catch (NoSuchFileException e) {
             throw new StageInputException(path + ": token file not found; run `chatforge tokenize` first");
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read " + path + ": " + dev.chatforge.io.IoErrors.reason(e), e);
         }
     }
 

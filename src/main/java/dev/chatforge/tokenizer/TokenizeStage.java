@@ -56,7 +56,10 @@ public final class TokenizeStage {
                         + "; the file changed after prepare wrote it (re-run `chatforge prepare`)");
             }
             if (!PreparedSplit.hasRecords(file)) {
-                throw new StageInputException(file + ": empty split: no records to tokenize");
+                throw new StageInputException(file + ": empty split: no records to tokenize" + (split.equals("val")
+                        ? "; train and eval need validation records: raise prepare's val_fraction (e.g. 0.05; 0 puts every"
+                        + " record in train) or add data, then re-run `chatforge prepare`"
+                        : "; prepare put every record in val.jsonl: lower its val_fraction or add data, then re-run it"));
             }
             inputs.add(entry);
         }

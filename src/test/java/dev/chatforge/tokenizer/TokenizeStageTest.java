@@ -238,6 +238,7 @@ class TokenizeStageTest {
         StageInputException e = assertThrows(StageInputException.class,
                 () -> TokenizeStage.run(config(input, dir.resolve("t"), "turns", null), false, 2));
         assertTrue(e.getMessage().contains("val.jsonl") && e.getMessage().contains("empty split"), e.getMessage());
+        assertTrue(e.getMessage().contains("raise prepare's val_fraction"), "says what to do: " + e.getMessage());
 
         Path bad = dir.resolve("bad");
         Files.createDirectories(bad);
