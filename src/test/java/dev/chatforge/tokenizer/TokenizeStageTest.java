@@ -154,6 +154,37 @@ class TokenizeStageTest {
         }
     }
 
+    /** Fine-tuning's packing trains exactly the tokens the manifest counts, however long the replies. */
+    @Test
+    void finetunePackingTrainsExactlyTheManifestsTrainedTokens() throws Exception {
+        List<Record> train = new ArrayList<>();
+        java.util.Random random = new java.util.Random(9);
+        for (int i = 0; i < 40; i++) {
+            StringBuilder answer = new StringBuilder();
+            for (int w = random.nextInt(300) + 5; w > 0; w--) {
+                answer.append(w % 7 == 0 ? "refund " : "order ").append(i);
+            }
+            train.add(i % 3 == 0 ? PreparedFixture.chat("You are a support agent.", "Where is " + i + "?", answer.toString())
+                    : PreparedFixture.chat(null, "Q " + i, "short " + i, "and then?", answer.toString()));
+        }
+        Path input = PreparedFixture.write(dir.resolve("prepared"), train, List.of(PreparedFixture.chat(null, "q", "a")));
+        for (String template : List.of("turns", "inst")) {
+            Path output = dir.resolve("tokens-" + template);
+            TokenizeStage.run(config(input, output, template, null), false, 2);
+            long manifestTrained = Manifest.read(output, "tokenize").stats().get("splits").get("train").get("trained_tokens").asLong();
+            try (ChatTokenizer tok = ChatTokenizer.load(output.resolve("tokenizer.json"))) {
+                java.util.Set<Integer> starts = java.util.Set.of(tok.specialTokenId(ChatTemplate.USER),
+                        tok.specialTokenId(ChatTemplate.INST_OPEN));
+                for (int block : new int[] {32, 64, 128}) {
+                    var packed = new dev.chatforge.finetune.ConversationPacker(block, tok.endOfTextId(), starts,
+                            dev.chatforge.finetune.TrainOn.AGENT).pack(TokenFile.open(output.resolve("train.bin")), "train.bin");
+                    assertEquals(manifestTrained, packed.trainedTokens(), template + ", block " + block);
+                    assertEquals(0, packed.untrainedTokens());
+                }
+            }
+        }
+    }
+
     @Test
     void sameInputAndConfigGiveByteIdenticalOutputs() throws Exception {
         Path input = PreparedFixture.mixed(dir.resolve("prepared"));
