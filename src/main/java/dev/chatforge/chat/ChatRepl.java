@@ -7,8 +7,10 @@ import java.io.PrintStream;
 /**
  * The command-line chatbot. On a terminal: a {@code > } prompt, replies streamed as they are
  * generated, commands {@code /reset}, {@code /persona TEXT}, {@code /exit}, and Ctrl-D to
- * leave. When input is not a terminal it is scriptable: one user message per input line, one
- * reply per output line (newlines inside a reply become spaces), nothing else on stdout.
+ * leave. When input is not a terminal it is scriptable: one user message per input line and
+ * exactly one output line per input line, so the two pair up: the reply (newlines inside it become
+ * spaces), or an empty line for an empty input, a command (its acknowledgement goes to stderr)
+ * or a message that could not be answered. {@code /exit} ends without a line.
  */
 public final class ChatRepl {
     static final String PROMPT = "> ";
@@ -57,17 +59,27 @@ public final class ChatRepl {
             }
             String text = line.strip();
             if (text.isEmpty()) {
+                emptyScriptLine();
                 continue;
             }
             if (text.startsWith("/")) {
                 if (!command(text)) {
                     return replies;
                 }
+                emptyScriptLine();
                 continue;
             }
             if (reply(text)) {
                 replies++;
             }
+        }
+    }
+
+    /** In a script, an input line with no reply still gets its (empty) output line. */
+    private void emptyScriptLine() {
+        if (!interactive) {
+            out.println();
+            out.flush();
         }
     }
 

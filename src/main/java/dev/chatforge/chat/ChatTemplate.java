@@ -9,9 +9,11 @@ import java.util.Locale;
  * How a conversation becomes text for the model: the one piece of code that tokenize, finetune,
  * generate and chat share, so training and inference can never disagree.
  *
- * <p>Every boundary between two segments sits next to a special token, and the tokenizer splits
- * on special tokens before anything else, so encoding segment by segment gives exactly the ids
- * of encoding the joined text; that is what lets the loss mask follow segments.
+ * <p>Special tokens come only from the template: each is a {@link Segment#control control}
+ * segment of its own, and everything a user, agent, persona or document wrote is a text segment,
+ * encoded as ordinary text even where it spells {@code <|end|>} or {@code <|agent|>}, so content
+ * can never forge a turn. Segments are encoded one by one; that is also what lets the loss mask
+ * follow them.
  */
 public enum ChatTemplate {
     /**
@@ -37,8 +39,22 @@ public enum ChatTemplate {
     public static final List<String> SPECIAL_TOKENS =
             List.of(END_OF_TEXT, SYSTEM, USER, AGENT, END_OF_TURN, INST_OPEN, INST_CLOSE);
 
-    /** A piece of rendered text and whether its tokens are trained on (agent replies). */
-    public record Segment(String text, boolean trained) {}
+    /**
+     * A piece of rendered text and whether its tokens are trained on (agent replies). A control
+     * segment is exactly one special token of the template; any other segment is ordinary text,
+     * whatever characters it holds.
+     */
+    public record Segment(String text, boolean trained, boolean control) {
+        /** Ordinary text: special-token strings in it stay text. */
+        public Segment(String text, boolean trained) {
+            this(text, trained, false);
+        }
+
+        /** One special token of the template. */
+        public static Segment control(String token, boolean trained) {
+            return new Segment(token, trained, true);
+        }
+    }
 
     public static ChatTemplate parse(String name) {
         for (ChatTemplate t : values()) {
@@ -66,7 +82,7 @@ public enum ChatTemplate {
         return this == TURNS ? renderTurns(history, true) : renderInst(history, true);
     }
 
-    /** Joins segments into one string (what the tokenizer would see as a whole). */
+    /** Joins segments into one string (for display: the tokenizer encodes segment by segment). */
     public static String join(List<Segment> segments) {
         StringBuilder text = new StringBuilder();
         segments.forEach(s -> text.append(s.text()));
@@ -77,18 +93,25 @@ public enum ChatTemplate {
         List<Segment> out = new ArrayList<>();
         for (Turn turn : turns) {
             switch (turn.role()) {
-                case SYSTEM -> out.add(new Segment(SYSTEM + turn.content() + END_OF_TURN, false));
-                case USER -> out.add(new Segment(USER + turn.content() + END_OF_TURN, false));
+                case SYSTEM -> addTurn(out, SYSTEM, turn.content());
+                case USER -> addTurn(out, USER, turn.content());
                 case AGENT -> {
-                    out.add(new Segment(AGENT, false));
-                    out.add(new Segment(turn.content() + END_OF_TURN, true));
+                    out.add(Segment.control(AGENT, false));
+                    out.add(new Segment(turn.content(), true));
+                    out.add(Segment.control(END_OF_TURN, true));
                 }
             }
         }
         if (openReply) {
-            out.add(new Segment(AGENT, false));
+            out.add(Segment.control(AGENT, false));
         }
         return out;
+    }
+
+    private static void addTurn(List<Segment> out, String marker, String content) {
+        out.add(Segment.control(marker, false));
+        out.add(new Segment(content, false));
+        out.add(Segment.control(END_OF_TURN, false));
     }
 
     private static List<Segment> renderInst(List<Turn> turns, boolean openReply) {
@@ -100,15 +123,24 @@ public enum ChatTemplate {
                 case USER -> {
                     String body = pendingSystem == null ? turn.content() : pendingSystem + "\n\n" + turn.content();
                     pendingSystem = null;
-                    out.add(new Segment(INST_OPEN + " " + body + " " + INST_CLOSE, false));
+                    addInst(out, body);
                 }
-                case AGENT -> out.add(new Segment(" " + turn.content() + END_OF_TURN, true));
+                case AGENT -> {
+                    out.add(new Segment(" " + turn.content(), true));
+                    out.add(Segment.control(END_OF_TURN, true));
+                }
             }
         }
         if (pendingSystem != null) {
             // A persona with no user turn yet still conditions the reply.
-            out.add(new Segment(INST_OPEN + " " + pendingSystem + " " + INST_CLOSE, false));
+            addInst(out, pendingSystem);
         }
         return out;
+    }
+
+    private static void addInst(List<Segment> out, String body) {
+        out.add(Segment.control(INST_OPEN, false));
+        out.add(new Segment(" " + body + " ", false));
+        out.add(Segment.control(INST_CLOSE, false));
     }
 }

@@ -9,7 +9,11 @@ import java.util.List;
  * The {@code generate:} section: continue a prompt with a checkpoint.
  *
  * @param checkpoint     checkpoint folder (config.json, model.safetensors, tokenizer.json)
- * @param prompt         text to continue; empty starts a fresh document after {@code <|endoftext|>}
+ * @param prompt         text to continue; empty starts a fresh document after {@code <|endoftext|>}.
+ *                       Ordinary text: {@code <|user|>} written in it is those eight characters
+ * @param specialTokens  true: special-token strings in the prompt ({@code <|user|>}, {@code <|end|>},
+ *                       ...) become the control tokens, for a prompt written in a chat template's
+ *                       format on purpose; false (default): the prompt is text, as anything typed is
  * @param maxNewTokens   the most tokens to generate
  * @param temperature    0 = greedy (deterministic); higher = more varied
  * @param topK           sample among the k most likely tokens; 0 = off
@@ -24,6 +28,7 @@ import java.util.List;
 public record GenerateConfig(
         Path checkpoint,
         String prompt,
+        boolean specialTokens,
         int maxNewTokens,
         double temperature,
         int topK,
@@ -35,7 +40,7 @@ public record GenerateConfig(
         String device) implements StageConfig {
 
     public static GenerateConfig defaults() {
-        return new GenerateConfig(null, "", 200, 0.8, 50, 0.95, 1337, List.of(),
+        return new GenerateConfig(null, "", false, 200, 0.8, 50, 0.95, 1337, List.of(),
                 List.of(ChatTemplate.END_OF_TEXT, ChatTemplate.END_OF_TURN), true, "auto");
     }
 

@@ -28,7 +28,9 @@ public final class GenerateStage {
             }
             StopCondition stop = new StopCondition(stopIds, config.stop());
             // <|endoftext|> first: a prompt starts a document, as documents started in training.
-            int[] body = tokenizer.encode(config.prompt());
+            // The prompt is text unless the user asked for its special-token strings to be tokens.
+            int[] body = config.specialTokens() ? tokenizer.encodeWithSpecialTokens(config.prompt())
+                    : tokenizer.encode(config.prompt());
             int[] prompt = new int[body.length + 1];
             prompt[0] = tokenizer.endOfTextId();
             System.arraycopy(body, 0, prompt, 1, body.length);

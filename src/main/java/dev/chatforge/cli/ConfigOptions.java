@@ -20,7 +20,7 @@ public final class ConfigOptions {
     boolean force;
 
     public ConfigFile load() {
-        return ConfigFile.load(config, overrides);
+        return ConfigFile.load(config, overrides).checkSections(Stages.names());
     }
 
     /** Adds an override the command built from one of its own options (e.g. --checkpoint). */

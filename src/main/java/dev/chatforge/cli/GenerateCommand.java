@@ -13,6 +13,10 @@ public class GenerateCommand extends StageCommand {
     @Option(names = "--prompt", paramLabel = "TEXT", description = "Text to continue (default: a fresh document).")
     String prompt;
 
+    @Option(names = "--special-tokens", description = "Read special-token strings in the prompt (<|user|>, <|end|>, ...) "
+            + "as control tokens, for a prompt written in the chat template's format (default: the prompt is plain text).")
+    boolean specialTokens;
+
     @Option(names = "--no-cache", description = "Recompute every position at every step (slow; for comparison).")
     boolean noCache;
 
@@ -24,6 +28,9 @@ public class GenerateCommand extends StageCommand {
     protected void addOwnOverrides(ConfigOptions options, String section) {
         sampling.addTo(options, section);
         SamplingOptions.put(options, section, "prompt", prompt);
+        if (specialTokens) {
+            SamplingOptions.put(options, section, "special_tokens", true);
+        }
         if (noCache) {
             SamplingOptions.put(options, section, "use_cache", false);
         }

@@ -27,6 +27,9 @@ public class StageCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String name = section == null ? stage : section;
+        if (section != null) {
+            options.load().checkNamedSection(stage, section); // before this command's own options add to it
+        }
         addOwnOverrides(options, name);
         Stages.runner(stage).run(options.load(), name, options.force);
         return 0;

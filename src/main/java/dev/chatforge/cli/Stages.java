@@ -58,6 +58,11 @@ public final class Stages {
         return runner;
     }
 
+    /** The names of all stages, in pipeline order. */
+    public static java.util.Set<String> names() {
+        return java.util.Collections.unmodifiableSet(RUNNERS.keySet());
+    }
+
     public static boolean isStage(String name) {
         return RUNNERS.containsKey(name);
     }

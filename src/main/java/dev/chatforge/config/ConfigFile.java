@@ -40,11 +40,14 @@ public final class ConfigFile {
     private final String origin;
     private final ObjectNode root;
     private final Map<String, String> overrides;
+    /** The sections the file itself has (not those only --set names). */
+    private final List<String> fileSections;
 
-    private ConfigFile(String origin, ObjectNode root, Map<String, String> overrides) {
+    private ConfigFile(String origin, ObjectNode root, Map<String, String> overrides, List<String> fileSections) {
         this.origin = origin;
         this.root = root;
         this.overrides = overrides;
+        this.fileSections = fileSections;
     }
 
     /** Loads {@code file} (or an empty config when null) and applies the overrides in order. */
@@ -72,6 +75,8 @@ public final class ConfigFile {
                 throw new ConfigException(origin + ": cannot read: " + e.getMessage());
             }
         }
+        List<String> fileSections = new ArrayList<>();
+        root.fieldNames().forEachRemaining(fileSections::add);
         Map<String, String> applied = new LinkedHashMap<>();
         for (String override : overrides) {
             int eq = override.indexOf('=');
@@ -83,7 +88,67 @@ public final class ConfigFile {
             set(root, key, parseScalar(key, value));
             applied.put(key, value);
         }
-        return new ConfigFile(origin, root, applied);
+        return new ConfigFile(origin, root, applied, fileSections);
+    }
+
+    /**
+     * Checks every section name of the file and of the --set overrides against {@code stages}
+     * (a section is a stage's name, optionally with "/label"), so a misspelt section can never
+     * be silently ignored; the message names the closest stage.
+     */
+    public ConfigFile checkSections(java.util.Collection<String> stages) {
+        for (String key : overrides.keySet()) {
+            String section = key.contains(".") ? key.substring(0, key.indexOf('.')) : key;
+            if (section.equals("pipeline")) {
+                continue;
+            }
+            if (!key.contains(".")) {
+                throw new ConfigException("--set " + key + "=" + overrides.get(key) + ": expected SECTION.key=value, e.g. train."
+                        + key + "=" + overrides.get(key) + " (a section is a stage, optionally with /label: " + stages + ")");
+            }
+            checkSection("--set " + key + "=" + overrides.get(key), section, stages);
+        }
+        for (String section : fileSections) {
+            if (!section.equals("pipeline")) {
+                checkSection(origin, section, stages);
+            }
+        }
+        return this;
+    }
+
+    /**
+     * Checks a section named on the command line ({@code --section}) for the stage a command
+     * runs: it must belong to that stage and be in the file (or in a --set).
+     */
+    public void checkNamedSection(String stage, String section) {
+        if (!stageOf(section).equals(stage)) {
+            throw new ConfigException("--section " + section + ": the '" + stage + "' command reads a section of its own stage ('"
+                    + stage + "' or '" + stage + "/LABEL')");
+        }
+        if (root.has(section)) {
+            return;
+        }
+        List<Object> same = new ArrayList<>();
+        for (String name : sectionNames()) {
+            if (stageOf(name).equals(stage)) {
+                same.add(name);
+            }
+        }
+        String suggestion = closest(section, same);
+        throw new ConfigException("--section " + section + ": " + origin + " has no such section"
+                + (suggestion == null ? "" : " (did you mean '" + suggestion + "'?)") + "; its " + stage + " sections: " + same);
+    }
+
+    private static void checkSection(String source, String section, java.util.Collection<String> stages) {
+        String stage = stageOf(section);
+        if (stages.contains(stage) && (stage.length() == section.length() || section.length() > stage.length() + 1)) {
+            return;
+        }
+        String suggestion = closest(stage, new ArrayList<>(stages));
+        String label = section.substring(stage.length());
+        throw new ConfigException(source + ": unknown section '" + section + "'"
+                + (suggestion == null ? "" : " (did you mean '" + suggestion + (label.length() > 1 ? label : "") + "'?)")
+                + "; a section is named after a stage, optionally with /label: " + stages);
     }
 
     /** The stages of the {@code pipeline:} list, in order (empty when the file has none). */

@@ -10,11 +10,21 @@ package dev.chatforge.data;
  * @param userColumn   CSV column holding the user turn (default "user")
  * @param agentColumn  CSV column holding the agent turn (default "agent")
  * @param systemColumn CSV column holding an optional system prompt; null = none
+ * @param maxLineBytes the longest JSONL line read (default 16 MiB): a longer one is skipped and
+ *                     counted as {@code too_long} without being held in memory
  */
-public record InputSpec(String path, RawFormat format, String userColumn, String agentColumn, String systemColumn) {
+public record InputSpec(String path, RawFormat format, String userColumn, String agentColumn, String systemColumn,
+                        Long maxLineBytes) {
+    public static final long DEFAULT_MAX_LINE_BYTES = 16L << 20;
+
     public InputSpec {
         userColumn = userColumn == null ? "user" : userColumn;
         agentColumn = agentColumn == null ? "agent" : agentColumn;
+        maxLineBytes = maxLineBytes == null ? DEFAULT_MAX_LINE_BYTES : maxLineBytes;
+    }
+
+    public InputSpec(String path, RawFormat format, String userColumn, String agentColumn, String systemColumn) {
+        this(path, format, userColumn, agentColumn, systemColumn, null);
     }
 
     public static InputSpec of(String path) {
@@ -23,5 +33,9 @@ public record InputSpec(String path, RawFormat format, String userColumn, String
 
     public static InputSpec of(String path, RawFormat format) {
         return new InputSpec(path, format, null, null, null);
+    }
+
+    public InputSpec withMaxLineBytes(long bytes) {
+        return new InputSpec(path, format, userColumn, agentColumn, systemColumn, bytes);
     }
 }

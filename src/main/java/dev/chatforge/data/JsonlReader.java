@@ -24,14 +24,30 @@ import java.util.List;
 final class JsonlReader implements RawReader {
     private static final JsonFactory FACTORY = Json.COMPACT.getFactory();
 
+    private final long maxLineBytes;
+
+    JsonlReader(long maxLineBytes) {
+        this.maxLineBytes = maxLineBytes;
+    }
+
+    JsonlReader() {
+        this(InputSpec.DEFAULT_MAX_LINE_BYTES);
+    }
+
     @Override
     public void read(InputStream in, String name, RecordSink sink) throws IOException {
-        LineReader lines = new LineReader(in);
+        LineReader lines = new LineReader(in, maxLineBytes);
         while (lines.next()) {
             if (lines.isBlank()) {
                 continue;
             }
             long line = lines.lineNumber();
+            if (lines.isTooLong()) {
+                sink.problem(new Problem(DropReason.TOO_LONG, name, line, "line of " + (lines.length() >= Integer.MAX_VALUE
+                        ? "2 GB or more" : lines.length() + " bytes") + " is longer than max_line_bytes (" + maxLineBytes
+                        + "); raise max_line_bytes in this input's entry to read it"));
+                continue;
+            }
             if (!lines.isValidUtf8()) {
                 sink.problem(new Problem(DropReason.INVALID_UTF8, name, line, "invalid UTF-8"));
                 continue;

@@ -9,10 +9,14 @@ import java.util.Arrays;
  * Splits a byte stream into lines without decoding it, so JSON lines go to the parser as bytes
  * and every line can be checked for valid UTF-8 with its number. A line ends at {@code \n};
  * a {@code \r} before it is dropped. Much faster than a {@code BufferedReader}, which would
- * decode leniently (replacing bad bytes) and hide invalid UTF-8.
+ * decode leniently (replacing bad bytes) and hide invalid UTF-8. A line longer than the maximum
+ * is skipped without being held in memory: {@link #isTooLong()} says so and {@link #length()}
+ * gives its size.
  */
 final class LineReader {
     private final InputStream in;
+    private final long maxLineBytes;
+    private boolean tooLong;
     private byte[] buf = new byte[1 << 20];
     private int limit;      // bytes valid in buf
     private int pos;        // start of the next line
@@ -24,22 +28,32 @@ final class LineReader {
     private long lineNumber;
 
     LineReader(InputStream in) {
+        this(in, Long.MAX_VALUE);
+    }
+
+    LineReader(InputStream in, long maxLineBytes) {
         this.in = in;
+        this.maxLineBytes = maxLineBytes;
     }
 
     /** Advances to the next line; false at the end of the input. */
     boolean next() throws IOException {
+        tooLong = false;
         while (true) {
             for (int i = pos; i < limit; i++) {
                 if (buf[i] == '\n') {
-                    setLine(pos, i);
+                    endLine(i);
                     pos = i + 1;
                     return true;
                 }
             }
+            if (limit - pos > maxLineBytes) {
+                skipLongLine();
+                return true;
+            }
             if (eof) {
                 if (pos < limit) {  // a last line without a final newline
-                    setLine(pos, limit);
+                    endLine(limit);
                     pos = limit;
                     return true;
                 }
@@ -47,6 +61,49 @@ final class LineReader {
             }
             fill();
         }
+    }
+
+    private void endLine(int newline) {
+        if (newline - pos > maxLineBytes) {
+            markTooLong(newline - pos);
+        } else {
+            setLine(pos, newline);
+        }
+    }
+
+    /** Reads past the rest of a line over the maximum, keeping only its length. */
+    private void skipLongLine() throws IOException {
+        long skipped = limit - pos;
+        pos = limit;
+        while (true) {
+            for (int i = pos; i < limit; i++) {
+                if (buf[i] == '\n') {
+                    skipped += i - pos;
+                    pos = i + 1;
+                    markTooLong(skipped);
+                    return;
+                }
+            }
+            skipped += limit - pos;
+            pos = limit;
+            if (eof) {
+                markTooLong(skipped);
+                return;
+            }
+            fill();
+        }
+    }
+
+    private void markTooLong(long bytes) {
+        tooLong = true;
+        start = pos;
+        length = (int) Math.min(Integer.MAX_VALUE, bytes);
+        lineNumber++;
+    }
+
+    /** True when the current line was longer than the maximum and skipped: its bytes are gone. */
+    boolean isTooLong() {
+        return tooLong;
     }
 
     private void setLine(int from, int newline) {
@@ -112,6 +169,9 @@ final class LineReader {
 
     /** True when the line is empty or only spaces and tabs. */
     boolean isBlank() {
+        if (tooLong) {
+            return false;
+        }
         for (int i = start, end = start + length; i < end; i++) {
             byte b = buf[i];
             if (b != ' ' && b != '\t') {

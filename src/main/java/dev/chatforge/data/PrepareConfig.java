@@ -95,6 +95,8 @@ public record PrepareConfig(
             checks.required("inputs[" + i + "].path", in.path());
             checks.check(!in.userColumn().isBlank(), "inputs[" + i + "].user_column", "must not be empty");
             checks.check(!in.agentColumn().isBlank(), "inputs[" + i + "].agent_column", "must not be empty");
+            checks.check(in.maxLineBytes() >= 1 && in.maxLineBytes() <= Integer.MAX_VALUE - 16, "inputs[" + i + "].max_line_bytes",
+                    "must be in [1, 2147483631], got " + in.maxLineBytes());
         }
         checks.required("output", output == null ? null : output.toString());
         checks.check(reportFirst >= 0, "report_first", "must be >= 0, got " + reportFirst);

@@ -66,6 +66,9 @@ public final class PrepareStage {
             List<Manifest.FileEntry> inputs = new ArrayList<>();
             List<Manifest.FileEntry> outputs = new ArrayList<>();
             process(config, files, temp, stats, inputs, outputs);
+            if (stats.train.records + stats.val.records == 0) {
+                throw nothingKept(files, stats);
+            }
             stats.seconds = (System.nanoTime() - start) / 1e9;
             Manifest.create(STAGE, inputs, Json.MAPPER.valueToTree(config), stats.toJson(), outputs).writeTo(temp);
             AtomicFiles.publishDirectory(temp, output, overwrite);
@@ -86,6 +89,15 @@ public final class PrepareStage {
                 result.dropped() == 0 ? "" : " (" + stats.droppedSummary() + ")",
                 result.bytesRead() / 1e6, result.seconds(), result.megabytesPerSecond(), output);
         return result;
+    }
+
+    /** An empty output would look like success and fail only at tokenize: say what was dropped and why. */
+    private static StageInputException nothingKept(List<InputFile> files, PrepareStats stats) {
+        String why = stats.seen() == 0
+                ? "the inputs hold no record (" + (files.size() == 1 ? files.get(0).path() : files.size() + " files") + " read)"
+                : "all " + stats.seen() + " records were dropped (" + stats.droppedSummary() + ")"
+                        + (stats.firstProblems.isEmpty() ? "" : "; first: " + stats.firstProblems.get(0));
+        return new StageInputException("prepare: kept no record: " + why + "; nothing written");
     }
 
     /** Expands folders (recursively, in name order) and checks that every input exists and has a format. */
@@ -125,7 +137,7 @@ public final class PrepareStage {
                     files.add(new InputFile(path, format, spec, Files.size(path)));
                 }
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
+                throw new UncheckedIOException("cannot read " + path + ": " + dev.chatforge.io.IoErrors.reason(e), e);
             }
         }
         return files;
@@ -161,7 +173,7 @@ public final class PrepareStage {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("prepare was interrupted", e);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + dir + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write " + dir + ": " + dev.chatforge.io.IoErrors.reason(e), e);
         }
     }
 

@@ -14,7 +14,7 @@ public interface RawReader {
     static RawReader of(RawFormat format, InputSpec spec) {
         return switch (format) {
             case TEXT -> new TextReader();
-            case JSONL -> new JsonlReader();
+            case JSONL -> new JsonlReader(spec.maxLineBytes());
             case INST -> new InstReader();
             case CSV -> new CsvReader(spec.userColumn(), spec.agentColumn(), spec.systemColumn());
         };

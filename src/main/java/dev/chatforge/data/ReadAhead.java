@@ -127,7 +127,7 @@ final class ReadAhead implements AutoCloseable {
                     RawReader.of(file.format(), file.spec()).read(in, file.path().toString(), sink);
                     in.transferTo(OutputStream.nullOutputStream());  // hash any tail a reader left unread
                 } catch (IOException e) {
-                    throw new UncheckedIOException("cannot read " + file.path() + ": " + e.getMessage(), e);
+                    throw new UncheckedIOException("cannot read " + file.path() + ": " + dev.chatforge.io.IoErrors.reason(e), e);
                 }
                 sink.add(new FileDone(file.path().toString()));
                 synchronized (inputEntries) {
@@ -191,7 +191,8 @@ final class ReadAhead implements AutoCloseable {
                 queue.put(cleaners.submit(() -> {
                     batch.replaceAll(item -> {
                         if (item instanceof Record r) {
-                            Record clean = cleaner.clean(r);
+                            // Lone surrogates are not text, whatever the cleaning keeps: U+FFFD.
+                            Record clean = LoneSurrogates.replace(cleaner.clean(r));
                             return new Cleaned(clean, ContentHash.of(clean));
                         }
                         return item;

@@ -17,8 +17,11 @@ import java.util.Set;
  * weight-0 tokens, so no window starts in the middle of a turn and no reply is trained without
  * its question. A conversation longer than a window is cut at exchange boundaries (a user turn
  * and what follows it) working back from its end, so the last reply keeps the most context;
- * each piece keeps the conversation's opening (its persona turn) when it fits. Only a single
- * exchange longer than a window is cut mid-turn: it keeps its last tokens.
+ * each piece keeps the conversation's opening (its persona turn) when it fits. A single exchange
+ * longer than a window is cut into consecutive pieces so that every one of its trained tokens
+ * is trained exactly once: each piece trains the next tokens (at most half of what the window
+ * has room for) and fills the rest with the tokens just before them as untrained context,
+ * after the persona where it fits (as sliding-window evaluation keeps context with a stride).
  *
  * <p>The weights come from the token file's loss mask (1 = agent reply including its
  * end-of-turn), reshaped by {@link TrainOn}. Pieces with no trained token are dropped.
@@ -62,6 +65,7 @@ public final class ConversationPacker {
 
         Builder out = new Builder();
         long conversations = 0;
+        long trainable = 0;
         int start = 0; // first token after the previous separator
         for (int i = 0; i <= ids.length; i++) {
             if (i == ids.length || ids[i] == endOfText) {
@@ -75,13 +79,18 @@ public final class ConversationPacker {
                     conversationMask[0] = (byte) (trainOn == TrainOn.ALL ? 1 : 0);
                     System.arraycopy(ids, start, conversation, 1, i - start);
                     System.arraycopy(mask, start, conversationMask, 1, i - start);
-                    packConversation(conversation, weights(conversationMask), out);
+                    byte[] weights = weights(conversationMask);
+                    for (byte w : weights) {
+                        trainable += w;
+                    }
+                    packConversation(conversation, weights, out);
                 }
                 start = i + 1;
             }
         }
         out.closeWindow();
-        return new PackedWindows(windowLength, out.ids(), out.weights(), conversations, out.pieces, out.trained, out.padding);
+        return new PackedWindows(windowLength, out.ids(), out.weights(), conversations, out.pieces, out.trained, out.padding,
+                trainable);
     }
 
     /** The conversation's loss weights under {@link #trainOn}. */
@@ -108,7 +117,7 @@ public final class ConversationPacker {
     private void packConversation(int[] ids, byte[] weights, Builder out) {
         int n = ids.length;
         if (n <= windowLength) {
-            out.addPiece(ids, weights, 0, 0, n);
+            out.addPiece(ids, weights, 0, false, 0, 0, n);
             return;
         }
         List<Integer> starts = new ArrayList<>();
@@ -117,37 +126,67 @@ public final class ConversationPacker {
                 starts.add(i);
             }
         }
+        // {prefix, context, from, to, prefix trained (1) or context (0)}, found from the end backwards
+        List<int[]> pieces = new ArrayList<>();
         if (starts.isEmpty()) {
-            // Not turn-structured (train_on: all over documents): consecutive window-sized chunks.
-            for (int from = 0; from < n; from += windowLength) {
-                out.addPiece(ids, weights, 0, from, Math.min(n, from + windowLength));
-            }
-            return;
-        }
-        int opening = starts.get(0); // <|endoftext|> and the persona turn, if any
-        List<int[]> pieces = new ArrayList<>(); // {prefix, from, to}, found from the end backwards
-        int end = n;
-        int k = starts.size() - 1; // the last exchange ending at `end`
-        while (k >= 0) {
-            if (end - starts.get(k) > windowLength) {
-                // One exchange longer than a window: unavoidably cut mid-turn, keeping its end.
-                pieces.add(new int[] {0, end - windowLength, end});
-            } else {
-                int j = k;
-                while (j > 0 && end - starts.get(j - 1) <= windowLength) {
-                    j--;
+            // Not turn-structured (train_on: all over documents): one long stretch after <|endoftext|>.
+            addLongStretch(weights, 1, 1, n, pieces);
+        } else {
+            int opening = starts.get(0); // <|endoftext|> and the persona turn, if any
+            int end = n;
+            int k = starts.size() - 1; // the last exchange ending at `end`
+            while (k >= 0) {
+                if (end - starts.get(k) > windowLength) {
+                    // One exchange longer than a window: cut mid-turn, every trained token kept.
+                    addLongStretch(weights, opening, starts.get(k), end, pieces);
+                } else {
+                    int j = k;
+                    while (j > 0 && end - starts.get(j - 1) <= windowLength) {
+                        j--;
+                    }
+                    int from = starts.get(j);
+                    int prefix = opening + (end - from) <= windowLength ? opening : 0;
+                    pieces.add(new int[] {prefix, from, from, end, prefix > 0 && from == opening ? 1 : 0});
+                    k = j;
                 }
-                int from = starts.get(j);
-                int prefix = opening + (end - from) <= windowLength ? opening : 0;
-                pieces.add(new int[] {prefix, from, end});
-                k = j;
+                end = starts.get(k);
+                k--;
             }
-            end = starts.get(k);
-            k--;
         }
         for (int p = pieces.size() - 1; p >= 0; p--) {
             int[] piece = pieces.get(p);
-            out.addPiece(ids, weights, piece[0], piece[1], piece[2]);
+            out.addPiece(ids, weights, piece[0], piece[4] == 1, piece[1], piece[2], piece[3]);
+        }
+    }
+
+    /**
+     * Cuts ids[start, end), too long for one window, into pieces that train its tokens in order,
+     * each once: a piece trains up to half the room the window leaves after the opening
+     * ids[0, opening) (kept first when it takes at most half the window) and takes the tokens
+     * just before as context. Appends the pieces last first, as the caller collects them.
+     */
+    private void addLongStretch(byte[] weights, int opening, int start, int end, List<int[]> pieces) {
+        int prefix = opening <= windowLength / 2 ? opening : 0;
+        int room = windowLength - prefix;          // the conversation's own tokens per piece
+        int stride = Math.max(1, room / 2);        // trained tokens per piece; the rest is context
+        int floor = prefix > 0 ? opening : 0;      // context never repeats the prefix
+        List<int[]> own = new ArrayList<>();
+        int from = start;
+        while (from < end && weights[from] == 0) {
+            from++;
+        }
+        while (from < end) {
+            int to = Math.min(end, from + stride);
+            // The opening is trained with the first piece when the stretch starts right after it.
+            boolean first = own.isEmpty() && prefix > 0 && start == opening;
+            own.add(new int[] {prefix, Math.max(floor, to - room), from, to, first ? 1 : 0});
+            from = to;
+            while (from < end && weights[from] == 0) {
+                from++;
+            }
+        }
+        for (int p = own.size() - 1; p >= 0; p--) {
+            pieces.add(own.get(p));
         }
     }
 
@@ -161,11 +200,15 @@ public final class ConversationPacker {
         long trained;
         long padding;
 
-        /** Adds src[0, prefix) then src[from, to) as one piece; a piece without trained tokens is skipped. */
-        void addPiece(int[] src, byte[] w, int prefix, int from, int to) {
-            int length = prefix + (to - from);
+        /**
+         * Adds src[0, prefix) then src[context, to) as one piece, trained on src[from, to) only
+         * (and on the prefix when {@code prefixTrained}: context is trained in another piece); a
+         * piece without trained tokens is skipped.
+         */
+        void addPiece(int[] src, byte[] w, int prefix, boolean prefixTrained, int context, int from, int to) {
+            int length = prefix + (to - context);
             int pieceTrained = 0;
-            for (int i = 0; i < prefix; i++) {
+            for (int i = 0; i < prefix && prefixTrained; i++) {
                 pieceTrained += w[i];
             }
             for (int i = from; i < to; i++) {
@@ -180,9 +223,14 @@ public final class ConversationPacker {
             ensureOpen();
             int at = windows * windowLength + used;
             System.arraycopy(src, 0, ids, at, prefix);
-            System.arraycopy(w, 0, weights, at, prefix);
-            System.arraycopy(src, from, ids, at + prefix, to - from);
-            System.arraycopy(w, from, weights, at + prefix, to - from);
+            if (prefixTrained) {
+                System.arraycopy(w, 0, weights, at, prefix);
+            } else {
+                Arrays.fill(weights, at, at + prefix, (byte) 0);
+            }
+            System.arraycopy(src, context, ids, at + prefix, to - context);
+            Arrays.fill(weights, at + prefix, at + prefix + (from - context), (byte) 0);
+            System.arraycopy(w, from, weights, at + prefix + (from - context), to - from);
             // The first token of a window is never a target: do not count it as trained.
             if (used == 0 && weights[at] == 1) {
                 weights[at] = 0;

@@ -66,5 +66,9 @@ public record PackedDialogues(PackedWindows train, List<TokenBatch> validation) 
         System.err.printf(Locale.ROOT, "finetune: %s: %,d conversations → %,d pieces in %,d windows of %d tokens, "
                         + "%,d trained tokens, %.0f%% padding%n", split, w.conversations(), w.pieces(), w.count(), w.length(),
                 w.trainedTokens(), total == 0 ? 0 : 100.0 * w.paddingTokens() / total);
+        if (w.untrainedTokens() > 0) {
+            System.err.printf(Locale.ROOT, "finetune: %s: %,d of %,d tokens marked for training are not trained (each "
+                    + "window's first token is only context)%n", split, w.untrainedTokens(), w.trainableTokens());
+        }
     }
 }

@@ -10,9 +10,17 @@ package dev.chatforge.finetune;
  * @param pieces        pieces packed (a conversation longer than a window becomes several)
  * @param trainedTokens tokens with weight 1, the loss's normaliser over one pass
  * @param paddingTokens tokens that only fill windows (weight 0)
+ * @param trainableTokens tokens the data marks for training (the tokenize manifest's trained
+ *                      tokens under train_on: agent); more than trainedTokens when some could
+ *                      not be trained (the first token of a window is never a target)
  */
 public record PackedWindows(int length, int[] ids, byte[] weights, long conversations, long pieces,
-                            long trainedTokens, long paddingTokens) {
+                            long trainedTokens, long paddingTokens, long trainableTokens) {
+
+    /** Tokens marked for training that no window trains. */
+    public long untrainedTokens() {
+        return trainableTokens - trainedTokens;
+    }
 
     public int count() {
         return ids.length / length;

@@ -34,7 +34,7 @@ public final class AtomicFiles {
             move(tmp, target);
         } catch (IOException e) {
             deleteQuietly(tmp);
-            throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write " + target + ": " + IoErrors.reason(e), e);
         } catch (RuntimeException | Error e) {
             deleteQuietly(tmp);
             throw e;
@@ -52,7 +52,7 @@ public final class AtomicFiles {
             Path parent = target.toAbsolutePath().getParent();
             return Files.createTempDirectory(parent, target.getFileName() + ".tmp-");
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a temporary folder beside " + target + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot create a temporary folder beside " + target + ": " + IoErrors.reason(e), e);
         }
     }
 
@@ -75,7 +75,7 @@ public final class AtomicFiles {
                 move(tempDir, target);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot publish " + target + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot publish " + target + ": " + IoErrors.reason(e), e);
         }
     }
 
@@ -149,7 +149,7 @@ public final class AtomicFiles {
                 Files.deleteIfExists(p);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + path + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot delete " + path + ": " + IoErrors.reason(e), e);
         }
     }
 

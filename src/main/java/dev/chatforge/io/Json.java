@@ -17,7 +17,12 @@ public final class Json {
     private Json() {}
 
     /** Pretty-printing mapper for manifests, reports and configs. Thread-safe. */
-    public static final ObjectMapper MAPPER = JsonMapper.builder()
+    public static final ObjectMapper MAPPER = JsonMapper.builder(com.fasterxml.jackson.core.JsonFactory.builder()
+                    // No 20M-character cap on a string: prepare bounds a record by max_line_bytes
+                    // and reports a longer line as too_long, never as malformed JSON.
+                    .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+                            .maxStringLength(Integer.MAX_VALUE).build())
+                    .build())
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .enable(SerializationFeature.INDENT_OUTPUT)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)

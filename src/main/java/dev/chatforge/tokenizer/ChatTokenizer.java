@@ -4,8 +4,12 @@ import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 import dev.chatforge.chat.ChatTemplate;
+import dev.chatforge.data.LoneSurrogates;
 import dev.chatforge.data.Turn;
+import dev.chatforge.io.Json;
 import dev.chatforge.io.StageInputException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,6 +38,15 @@ import java.util.Map;
  * native tokenizer. Equality with DJL's encoding of the whole text is what the tests check, and
  * {@link #verifyAgainstNative} checks it at run time on the start of every split tokenize writes.
  *
+ * <p>Text is text: {@link #encode(String)}, {@link #encodeAll} and the text segments of a
+ * template encode a special-token string such as {@code <|end|>} as the ordinary characters it is
+ * made of (as tiktoken's {@code encode_ordinary} does), so a user, an agent or a document can never
+ * forge a turn; special ids come only from the template's control segments, or from
+ * {@link #encodeWithSpecialTokens} where a caller asks for them. Pieces the native tokenizer must
+ * encode as ordinary text go to a second native instance without the added tokens. Lone
+ * surrogates become U+FFFD before any encoding: one reaching the native library mangled every
+ * other text of the same call.
+ *
  * <p>Thread-safe. Close it to release the native tokenizer.
  */
 public final class ChatTokenizer implements AutoCloseable {
@@ -45,6 +58,8 @@ public final class ChatTokenizer implements AutoCloseable {
     private final Path path;
     private final TokenizerJson json;
     private final HuggingFaceTokenizer hf;
+    /** The same tokenizer without its added tokens: encodes their strings as ordinary text. Lazy. */
+    private volatile HuggingFaceTokenizer ordinaryHf;
     private final Map<String, Integer> addedIds = new LinkedHashMap<>();
     private final Map<String, Integer> specialIds = new LinkedHashMap<>();
     private final boolean[] isSpecial;
@@ -159,9 +174,17 @@ public final class ChatTokenizer implements AutoCloseable {
         }
     }
 
-    /** Encodes text; special tokens written in it become their ids. */
+    /** Encodes text as ordinary text: a special-token string in it stays characters. */
     public int[] encode(String text) {
         return encodeAll(List.of(text))[0];
+    }
+
+    /**
+     * Encodes text in which special-token strings become their ids: only for text whose author
+     * writes the template's tokens on purpose (e.g. {@code generate --special-tokens}).
+     */
+    public int[] encodeWithSpecialTokens(String text) {
+        return encode(List.of(text), true)[0];
     }
 
     /** Encodes a conversation rendered by {@code template}, with its loss mask. */
@@ -175,13 +198,22 @@ public final class ChatTokenizer implements AutoCloseable {
     }
 
     /**
-     * Encodes template segments one by one, marking the tokens of trained segments with 1. Equal
-     * to encoding the joined text, because every segment boundary sits at a special token.
+     * Encodes template segments one by one, marking the tokens of trained segments with 1: a
+     * control segment is its special token's id, any other segment ordinary text.
      */
     public Encoded encodeSegments(List<ChatTemplate.Segment> segments) {
         List<String> texts = new ArrayList<>(segments.size());
-        segments.forEach(s -> texts.add(s.text()));
-        int[][] parts = encodeAll(texts);
+        for (ChatTemplate.Segment s : segments) {
+            if (!s.control()) {
+                texts.add(s.text());
+            }
+        }
+        int[][] encoded = encodeAll(texts);
+        int[][] parts = new int[segments.size()][];
+        for (int i = 0, t = 0; i < parts.length; i++) {
+            ChatTemplate.Segment s = segments.get(i);
+            parts[i] = s.control() ? new int[] {controlId(s.text())} : encoded[t++];
+        }
         int total = 0;
         for (int[] p : parts) {
             total += p.length;
@@ -199,13 +231,28 @@ public final class ChatTokenizer implements AutoCloseable {
         return new Encoded(ids, mask);
     }
 
+    /** The id of a template's special token; a tokenizer without it cannot render the template. */
+    public int controlId(String token) {
+        Integer id = addedIds.get(token);
+        if (id == null) {
+            throw new StageInputException(path + ": has no special token " + token + " that the chat template needs");
+        }
+        return id;
+    }
+
     /**
-     * Encodes many texts at once: the words not yet cached are collected over all of them and
-     * encoded together, then every text is assembled from cached ids.
+     * Encodes many texts at once as ordinary text: the words not yet cached are collected over
+     * all of them and encoded together, then every text is assembled from cached ids.
      */
     public int[][] encodeAll(List<String> texts) {
+        return encode(texts, false);
+    }
+
+    private int[][] encode(List<String> rawTexts, boolean specials) {
+        List<String> texts = new ArrayList<>(rawTexts.size());
+        rawTexts.forEach(t -> texts.add(LoneSurrogates.replace(t)));
         if (!json.gpt2Split()) {
-            return nativeEncode(texts);
+            return specials ? nativeEncode(hf, texts) : nativeEncode(ordinaryHf(), texts);
         }
         WordCache cache = caches.get();
         // Pass 1: known words and special tokens become ids; each new word or piece of text the
@@ -215,6 +262,11 @@ public final class ChatTokenizer implements AutoCloseable {
         for (int t = 0; t < texts.size(); t++) {
             String text = texts.get(t);
             IntList out = new IntList(text.length() / 3 + 4);
+            outs[t] = out;
+            if (!specials) {
+                encodeRange(text, 0, text.length(), out, cache, pending);
+                continue;
+            }
             splitter.split(text, new SpecialTokenSplitter.Sink() {
                 @Override
                 public void text(int start, int end) {
@@ -226,7 +278,6 @@ public final class ChatTokenizer implements AutoCloseable {
                     out.add(addedIds.get(token));
                 }
             });
-            outs[t] = out;
         }
         int[][] resolved = pending.resolve(cache);
         // Pass 2: replace the placeholders.
@@ -350,7 +401,33 @@ public final class ChatTokenizer implements AutoCloseable {
      */
     private int[][] nativeEncodeWords(List<String> words) {
         if (separator == null) {
-            return nativeEncode(words);
+            return nativeEncode(ordinaryHf(), words);
+        }
+        // Ordinary text that spells an added token cannot go to the tokenizer that has it.
+        List<Integer> spelled = new ArrayList<>();
+        for (int i = 0; i < words.size(); i++) {
+            if (splitter.contains(words.get(i))) {
+                spelled.add(i);
+            }
+        }
+        if (!spelled.isEmpty()) {
+            List<String> plain = new ArrayList<>();
+            List<String> spelling = new ArrayList<>();
+            for (int i = 0, k = 0; i < words.size(); i++) {
+                if (k < spelled.size() && spelled.get(k) == i) {
+                    spelling.add(words.get(i));
+                    k++;
+                } else {
+                    plain.add(words.get(i));
+                }
+            }
+            int[][] plainIds = plain.isEmpty() ? new int[0][] : nativeEncodeWords(plain);
+            int[][] spellingIds = nativeEncode(ordinaryHf(), spelling);
+            int[][] out = new int[words.size()][];
+            for (int i = 0, k = 0, p = 0; i < words.size(); i++) {
+                out[i] = k < spelled.size() && spelled.get(k) == i ? spellingIds[k++] : plainIds[p++];
+            }
+            return out;
         }
         int[][] out = new int[words.size()][];
         int from = 0;
@@ -384,7 +461,7 @@ public final class ChatTokenizer implements AutoCloseable {
             if (!ok || part != to) {
                 // A piece interacted with the separator (only possible with unusual added tokens):
                 // encode these pieces one by one instead.
-                int[][] single = nativeEncode(words.subList(from, to));
+                int[][] single = nativeEncode(hf, words.subList(from, to));
                 System.arraycopy(single, 0, out, from, single.length);
             }
             from = to;
@@ -399,6 +476,7 @@ public final class ChatTokenizer implements AutoCloseable {
      * preparation is the identity (no prefix space, lower-casing or accent stripping).
      */
     private long[] nativeIds(String text) {
+        text = LoneSurrogates.replace(text);
         long encoding = TokenizersLibrary.LIB.encode(hf.getHandle(), text, false);
         try {
             return TokenizersLibrary.LIB.getTokenIds(encoding);
@@ -407,8 +485,10 @@ public final class ChatTokenizer implements AutoCloseable {
         }
     }
 
-    private int[][] nativeEncode(List<String> texts) {
-        Encoding[] encodings = hf.batchEncode(texts, false, false);
+    private static int[][] nativeEncode(HuggingFaceTokenizer tokenizer, List<String> texts) {
+        List<String> clean = new ArrayList<>(texts.size());
+        texts.forEach(t -> clean.add(LoneSurrogates.replace(t)));
+        Encoding[] encodings = tokenizer.batchEncode(clean, false, false);
         int[][] out = new int[encodings.length][];
         for (int i = 0; i < encodings.length; i++) {
             long[] ids = encodings[i].getIds();
@@ -422,13 +502,40 @@ public final class ChatTokenizer implements AutoCloseable {
     }
 
     /**
+     * The native tokenizer without added tokens, loaded on first use from the same file: Hugging
+     * Face matches added tokens before anything else, with no option to encode them as text.
+     */
+    private HuggingFaceTokenizer ordinaryHf() {
+        HuggingFaceTokenizer h = ordinaryHf;
+        if (h == null) {
+            synchronized (this) {
+                h = ordinaryHf;
+                if (h == null) {
+                    try {
+                        ObjectNode tree = (ObjectNode) Json.MAPPER.readTree(path.toFile());
+                        tree.putArray("added_tokens");
+                        byte[] bytes = Json.MAPPER.writeValueAsBytes(tree);
+                        h = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(bytes), Map.of(
+                                "addSpecialTokens", "false", "truncation", "false", "padding", "false"));
+                    } catch (IOException e) {
+                        throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
+                    }
+                    ordinaryHf = h;
+                }
+            }
+        }
+        return h;
+    }
+
+    /**
      * Checks that {@link #encodeAll} gives the native tokenizer's ids for {@code texts}, each
-     * encoded whole by Hugging Face; tokenize runs this on the first batch of every split so a
-     * disagreement can never pass silently. Throws {@link IllegalStateException} naming the text.
+     * encoded whole by Hugging Face as ordinary text; tokenize runs this on the first batch of
+     * every split so a disagreement can never pass silently. Throws {@link IllegalStateException}
+     * naming the text.
      */
     public void verifyAgainstNative(List<String> texts) {
         int[][] ours = encodeAll(texts);
-        int[][] theirs = nativeEncode(texts);
+        int[][] theirs = nativeEncode(ordinaryHf(), texts);
         for (int i = 0; i < texts.size(); i++) {
             if (!Arrays.equals(ours[i], theirs[i])) {
                 String text = texts.get(i);
@@ -469,5 +576,8 @@ public final class ChatTokenizer implements AutoCloseable {
     public void close() {
         caches.remove(); // the calling thread's cache; worker threads' caches go with their threads
         hf.close();
+        if (ordinaryHf != null) {
+            ordinaryHf.close();
+        }
     }
 }

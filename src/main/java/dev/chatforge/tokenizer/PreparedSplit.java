@@ -67,7 +67,7 @@ final class PreparedSplit implements Iterator<PreparedSplit.Batch>, AutoCloseabl
         } catch (NoSuchFileException e) {
             throw new StageInputException(file + ": not found");
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read " + file + ": " + dev.chatforge.io.IoErrors.reason(e), e);
         }
     }
 
@@ -91,7 +91,7 @@ final class PreparedSplit implements Iterator<PreparedSplit.Batch>, AutoCloseabl
         } catch (NoSuchFileException e) {
             throw new StageInputException(file + ": not found");
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read " + file + ": " + dev.chatforge.io.IoErrors.reason(e), e);
         }
     }
 
@@ -127,7 +127,7 @@ final class PreparedSplit implements Iterator<PreparedSplit.Batch>, AutoCloseabl
                 bytes += SplitEncoder.utf8Length(line) + 1; // for progress against the file size
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read " + file + ": " + dev.chatforge.io.IoErrors.reason(e), e);
         }
         return lines.isEmpty() ? null : new Batch(file, first, lines, bytes);
     }

@@ -29,6 +29,21 @@ final class SpecialTokenSplitter {
         byFirstChar.values().forEach(l -> l.sort((a, b) -> b.length() - a.length()));
     }
 
+    /** True when {@code text} holds any of the tokens. */
+    boolean contains(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            List<String> candidates = byFirstChar.get(text.charAt(i));
+            if (candidates != null) {
+                for (String token : candidates) {
+                    if (text.startsWith(token, i)) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
     void split(String text, Sink sink) {
         int segmentStart = 0;
         int n = text.length();

@@ -81,7 +81,9 @@ public final class SplitEncoder {
             List<ChatTemplate.Segment> segments = PreparedSplit.render(r, template);
             rendered.add(segments);
             for (ChatTemplate.Segment s : segments) {
-                texts.add(s.text());
+                if (!s.control()) {
+                    texts.add(s.text()); // content: encoded as ordinary text, whatever it spells
+                }
                 textBytes += utf8Length(s.text());
             }
             conversations += r.isConversation() ? 1 : 0;
@@ -99,13 +101,18 @@ public final class SplitEncoder {
         for (int[] p : parts) {
             total += p.length;
         }
+        for (List<ChatTemplate.Segment> segments : rendered) {
+            for (ChatTemplate.Segment s : segments) {
+                total += s.control() ? 1 : 0;
+            }
+        }
         int[] ids = new int[total];
         byte[] mask = new byte[total];
         int at = 0;
         int part = 0;
         for (int r = 0; r < records.size(); r++) {
             for (ChatTemplate.Segment s : rendered.get(r)) {
-                int[] p = parts[part++];
+                int[] p = s.control() ? new int[] {tokenizer.controlId(s.text())} : parts[part++];
                 System.arraycopy(p, 0, ids, at, p.length);
                 if (s.trained()) {
                     Arrays.fill(mask, at, at + p.length, (byte) 1);

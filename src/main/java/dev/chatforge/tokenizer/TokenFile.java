@@ -42,8 +42,11 @@ public final class TokenFile implements TokenSource {
     }
 
     /**
-     * Opens and checks a token file: magic, version, element type and that the size matches the
-     * header exactly. Any mismatch is a {@link StageInputException} naming the file and problem.
+     * Opens and checks a token file: magic, version, element type, that the size matches the
+     * header exactly, and that every id is inside the header's vocabulary (one pass over the
+     * file: an id out of range would otherwise train unnoticed until the sampler hits it, then
+     * fail in PyTorch naming no file). Any mismatch is a {@link StageInputException} naming the
+     * file and problem (and, for an id, its position).
      */
     public static TokenFile open(Path path) {
         return open(path, CHUNK_BYTES);
@@ -102,11 +105,33 @@ public final class TokenFile implements TokenSource {
                 chunks[i] = channel.map(FileChannel.MapMode.READ_ONLY, start, length);
                 chunks[i].order(ByteOrder.LITTLE_ENDIAN);
             }
-            return new TokenFile(path, vocabSize, elementSize, hasMask, tokens, chunkBytes, chunks);
+            TokenFile file = new TokenFile(path, vocabSize, elementSize, hasMask, tokens, chunkBytes, chunks);
+            file.checkIds();
+            return file;
         } catch (NoSuchFileException e) {
             throw new StageInputException(path + ": token file not found; run `chatforge tokenize` first");
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read " + path + ": " + dev.chatforge.io.IoErrors.reason(e), e);
+        }
+    }
+
+    /** Every id below the vocabulary size (uint16 files of a 65,536 vocabulary cannot hold another). */
+    private void checkIds() {
+        if (elementSize == TokenFileFormat.UINT16 && vocabSize >= 65_536) {
+            return;
+        }
+        int[] block = new int[1 << 16];
+        for (long start = 0; start < tokens; start += block.length) {
+            int n = (int) Math.min(block.length, tokens - start);
+            int[] ids = n == block.length ? block : new int[n];
+            read(start, ids);
+            for (int i = 0; i < n; i++) {
+                if (ids[i] < 0 || ids[i] >= vocabSize) {
+                    throw new StageInputException(path + ": token " + (start + i) + " (of " + tokens + ") has id "
+                            + (ids[i] & 0xFFFFFFFFL) + ", outside the vocabulary [0, " + vocabSize
+                            + ") of the file's header; the file is corrupt or was not written by `chatforge tokenize`");
+                }
+            }
         }
     }
 

@@ -56,7 +56,7 @@ public final class TokenFileWriter implements AutoCloseable {
             maskBuffer = withMask ? ByteBuffer.allocateDirect(BUFFER_BYTES) : null;
         } catch (IOException e) {
             AtomicFiles.deleteQuietly(tmp);
-            throw new UncheckedIOException("cannot create " + target + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot create " + target + ": " + dev.chatforge.io.IoErrors.reason(e), e);
         }
     }
 
@@ -105,7 +105,7 @@ public final class TokenFileWriter implements AutoCloseable {
             }
             tokens++;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + tmp + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write " + tmp + ": " + dev.chatforge.io.IoErrors.reason(e), e);
         }
     }
 
@@ -145,7 +145,7 @@ public final class TokenFileWriter implements AutoCloseable {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             done = true;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write " + target + ": " + dev.chatforge.io.IoErrors.reason(e), e);
         } finally {
             if (maskTmp != null) {
                 AtomicFiles.deleteQuietly(maskTmp);

@@ -56,7 +56,10 @@ public final class TokenizeStage {
                         + "; the file changed after prepare wrote it (re-run `chatforge prepare`)");
             }
             if (!PreparedSplit.hasRecords(file)) {
-                throw new StageInputException(file + ": empty split: no records to tokenize");
+                throw new StageInputException(file + ": empty split: no records to tokenize" + (split.equals("val")
+                        ? "; train and eval need validation records: raise prepare's val_fraction (e.g. 0.05; 0 puts every"
+                        + " record in train) or add data, then re-run `chatforge prepare`"
+                        : "; prepare put every record in val.jsonl: lower its val_fraction or add data, then re-run it"));
             }
             inputs.add(entry);
         }
@@ -160,9 +163,13 @@ public final class TokenizeStage {
              Progress progress = new Progress("tokenize: count words", Files.size(trainJsonl), "B")) {
             long[] read = {0};
             ParallelBatches.run(split, batch -> {
-                WordCounter counter = new WordCounter(specials);
+                WordCounter counter = new WordCounter(List.of()); // content is text: count it whole
                 for (var record : batch.records()) {
-                    counter.add(ChatTemplate.join(PreparedSplit.render(record, template)));
+                    for (ChatTemplate.Segment segment : PreparedSplit.render(record, template)) {
+                        if (!segment.control()) {
+                            counter.add(segment.text());
+                        }
+                    }
                 }
                 return new Object[] {counter, batch.bytes()};
             }, result -> {

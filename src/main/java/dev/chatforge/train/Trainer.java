@@ -140,12 +140,9 @@ public final class Trainer {
                 consecutiveSkips = skipped ? consecutiveSkips + 1 : 0;
                 if (!Double.isFinite(result.loss()) || consecutiveSkips > MAX_CONSECUTIVE_SKIPS) {
                     throw new TrainingDivergedException(String.format(Locale.ROOT,
-                            "loss is %s (gradient norm %s%s) at step %d with learning rate %.3g; training stopped. The last "
-                                    + "good checkpoint is %s (step %s). Lower learning_rate, set grad_clip, or resume "
-                                    + "from it with different settings.",
+                            "loss is %s (gradient norm %s%s) at step %d with learning rate %.3g; training stopped. %s",
                             result.loss(), result.gradNorm(), skipped ? ", " + consecutiveSkips + " steps in a row, in "
-                                    + result.nonFiniteGradients() : "", step + 1, lr, folder.latest(),
-                            lastSavedStep()));
+                                    + result.nonFiniteGradients() : "", step + 1, lr, lastGoodCheckpoint()));
                 }
                 if (skipped) {
                     // A guard, as AMP's GradScaler drops overflowing steps: drop the update, say so, go on.
@@ -199,17 +196,22 @@ public final class Trainer {
         return state;
     }
 
-    private Object lastSavedStep() {
-        TrainerState saved = Files.exists(folder.latest().resolve(TrainerState.FILE_NAME))
-                ? TrainerState.read(folder.latest()) : null;
-        return saved == null ? "none yet" : saved.step();
+    /** What to do next, naming only a checkpoint that exists: a run can diverge before its first save. */
+    private String lastGoodCheckpoint() {
+        Path latest = folder.latest();
+        if (java.nio.file.Files.exists(latest.resolve(TrainerState.FILE_NAME))) {
+            return "The last good checkpoint is " + latest + " (step " + TrainerState.read(latest).step()
+                    + "). Lower learning_rate, set grad_clip, or resume from it with different settings.";
+        }
+        return "No checkpoint was saved before it (the first comes at step " + options.evalInterval()
+                + "). Lower learning_rate or set grad_clip, and start again.";
     }
 
     private void evaluateAndSave(ObjectNode line, MetricsLog metrics, double tokensPerSec) {
         Double val = validation.isEmpty() ? null : validationLoss();
         if (val != null && !Double.isFinite(val)) {
             throw new TrainingDivergedException("validation loss is " + val + " at step " + state.step()
-                    + "; training stopped without saving. The last good checkpoint is " + folder.latest());
+                    + "; training stopped without saving. " + lastGoodCheckpoint());
         }
         boolean improved = val != null && (state.bestValLoss() == null || val < state.bestValLoss());
         state = new TrainerState(state.step(), state.tokensSeen(), state.learningRate(), state.trainLoss(), val,

@@ -31,7 +31,9 @@ class ChatReplTest {
         ChatSessionTest.CharModel model = new ChatSessionTest.CharModel(1000);
         int replies = run("hello\n\n/persona You are kind.\nsecond\n/reset\nthird\n", false, model);
         assertEquals(3, replies);
-        assertEquals(List.of("reply 1", "reply 2", "reply 3"), out().lines().toList());
+        // one output line per input line: empty for the blank line and the commands
+        assertEquals(List.of("reply 1", "", "", "reply 2", "", "reply 3"), out().lines().toList());
+        assertTrue(!out().contains("persona"), "command acknowledgements stay off stdout");
         assertTrue(model.prompts.get(1).startsWith("<|system|>You are kind.<|end|><|user|>hello"), model.prompts.get(1));
         assertEquals("<|system|>You are kind.<|end|><|user|>third<|end|><|agent|>", model.prompts.get(2),
                 "/reset forgets the turns, keeps the persona");
@@ -60,5 +62,14 @@ class ChatReplTest {
     @Test
     void multiLineRepliesBecomeOneLine() {
         assertEquals("a b c", ChatRepl.oneLine(" a\n b\r\n\nc "));
+    }
+
+    @Test
+    void everyInputLineGetsExactlyOneOutputLine() throws Exception {
+        String input = "first\n\n   \nsecond\n/help\n\nthird\n";
+        assertEquals(3, run(input, false, new ChatSessionTest.CharModel(1000)));
+        List<String> lines = out().lines().toList();
+        assertEquals(input.lines().count(), lines.size(), out());
+        assertEquals(List.of("reply 1", "", "", "reply 2", "", "", "reply 3"), lines);
     }
 }

@@ -63,4 +63,39 @@ class MainTest {
         assertEquals(Main.EXIT_USAGE, r[0]);
         assertTrue(((String) r[1]).contains("pipeline:"), (String) r[1]);
     }
+
+    /** A misspelt section in a file, a --set without or with a wrong section, or a --section the file lacks: exit 2. */
+    @Test
+    void misspeltSectionsStopTheCommandWithTheClosestName() throws Exception {
+        Path config = dir.resolve("smoke.yaml");
+        Files.writeString(config, "train:\n  max_steps: 3\neval/support:\n  split: val\n");
+        Object[] r = runCapturingErr("train", "--config", config.toString(), "--set", "trian.max_steps=1");
+        assertEquals(Main.EXIT_USAGE, r[0]);
+        assertTrue(((String) r[1]).contains("--set trian.max_steps=1: unknown section 'trian' (did you mean 'train'?)"),
+                (String) r[1]);
+
+        r = runCapturingErr("train", "--config", config.toString(), "--set", "max_steps=5");
+        assertEquals(Main.EXIT_USAGE, r[0]);
+        assertTrue(((String) r[1]).contains("--set max_steps=5: expected SECTION.key=value, e.g. train.max_steps=5"),
+                (String) r[1]);
+
+        r = runCapturingErr("eval", "--config", config.toString(), "--section", "eval/nope");
+        assertEquals(Main.EXIT_USAGE, r[0]);
+        assertTrue(((String) r[1]).contains("--section eval/nope: " + config + " has no such section")
+                && ((String) r[1]).contains("eval/support"), (String) r[1]);
+
+        r = runCapturingErr("eval", "--config", config.toString(), "--section", "train");
+        assertEquals(Main.EXIT_USAGE, r[0]);
+        assertTrue(((String) r[1]).contains("--section train: the 'eval' command reads"), (String) r[1]);
+
+        Path typo = dir.resolve("typo.yaml");
+        Files.writeString(typo, "trian:\n  max_steps: 1\nevl/support:\n  split: val\n");
+        r = runCapturingErr("train", "--config", typo.toString());
+        assertEquals(Main.EXIT_USAGE, r[0]);
+        assertTrue(((String) r[1]).contains(typo + ": unknown section 'trian' (did you mean 'train'?)"), (String) r[1]);
+        Files.writeString(typo, "train:\n  max_steps: 1\nevl/support:\n  split: val\n");
+        r = runCapturingErr("train", "--config", typo.toString());
+        assertEquals(Main.EXIT_USAGE, r[0]);
+        assertTrue(((String) r[1]).contains("unknown section 'evl/support' (did you mean 'eval/support'?)"), (String) r[1]);
+    }
 }

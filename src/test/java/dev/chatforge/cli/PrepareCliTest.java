@@ -96,7 +96,10 @@ class PrepareCliTest {
             assertTrue(stderr.contains("error: " + in + c[2]), stderr);
             assertFalse(Files.exists(Path.of(out)));
             // Without strict the same input is skipped, counted and reported, and the run succeeds.
-            assertEquals(0, run("prepare", "--set", "prepare.inputs=[{path: " + in + "}]", "--set", "prepare.output=" + out, "--force"));
+            Path good = tmp.resolve("good.txt");
+            Files.writeString(good, "a good record\n");
+            assertEquals(0, run("prepare", "--set", "prepare.inputs=[{path: " + in + "}, {path: " + good + "}]",
+                    "--set", "prepare.output=" + out, "--force"));
             assertTrue(stderr.contains("prepare: skipped " + in + c[2]), stderr);
         }
     }
@@ -162,5 +165,77 @@ class PrepareCliTest {
         assertTrue(documents > 500, "the prose is split into paragraphs: " + documents);
         assertEquals(0, Manifest.read(support, "prepare").stats().get("splits").get("train").get("documents").asLong(),
                 "the fine-tuning set holds dialogues only");
+    }
+
+    /** An empty file, random bytes, or only an over-long line: exit 1, nothing written, the reason named. */
+    @Test
+    void keepingNoRecordExitsOneAndWritesNothing() throws IOException {
+        byte[] random = new byte[4096];
+        new java.util.Random(3).nextBytes(random);
+        Object[][] cases = {
+                {"empty.jsonl", new byte[0], "", "the inputs hold no record"},
+                {"random.jsonl", random, "", "invalid_utf8"},
+                {"long.jsonl", ("{\"text\": \"" + "x".repeat(300) + "\"}\n").getBytes(StandardCharsets.UTF_8),
+                        "      max_line_bytes: 100\n", "too_long"},
+        };
+        for (Object[] c : cases) {
+            Path in = tmp.resolve((String) c[0]);
+            Files.write(in, (byte[]) c[1]);
+            Path out = tmp.resolve("out");
+            Path cfg = config("prepare:\n  inputs:\n    - path: " + in + "\n" + c[2] + "  output: " + out + "\n");
+            assertEquals(1, run("prepare", "--config", cfg.toString()), stderr);
+            assertTrue(stderr.contains("error: prepare: kept no record: ") && stderr.contains((String) c[3])
+                    && stderr.contains("nothing written"), stderr);
+            assertFalse(Files.exists(out), (String) c[0]);
+            Files.delete(in);
+            assertEquals(List.of("config.yaml"), leftInTmp(), "no temporary folder left");
+        }
+    }
+
+    /** A line over max_line_bytes is too_long (not malformed JSON); a long line under it is read. */
+    @Test
+    void overLongLinesAreCountedAsTooLongAndLongValidLinesAreRead() throws IOException {
+        Path in = tmp.resolve("long.jsonl");
+        String big = "y".repeat(21_000_000); // over Jackson's own 20M-character limit on a string
+        Files.writeString(in, "{\"text\": \"" + "x".repeat(300) + "\"}\n{\"text\": \"short\"}\n{\"text\": \"" + big + "\"}\n");
+        Path cfg = config("prepare:\n  inputs:\n    - path: " + in + "\n      max_line_bytes: 22000000\n  output: "
+                + tmp.resolve("a") + "\n  val_fraction: 0\n");
+        assertEquals(0, run("prepare", "--config", cfg.toString()), stderr);
+        assertEquals(3, PrepareStageTestAccess.records(tmp.resolve("a/train.jsonl")).size());
+
+        cfg = config("prepare:\n  inputs:\n    - path: " + in + "\n      max_line_bytes: 100\n  output: " + tmp.resolve("b")
+                + "\n  val_fraction: 0\n");
+        assertEquals(0, run("prepare", "--config", cfg.toString()), stderr);
+        assertTrue(stderr.contains(in + ":1: line of 312 bytes is longer than max_line_bytes (100)"), stderr);
+        assertTrue(stderr.contains(in + ":3: line of 21000012 bytes"), stderr);
+        JsonNode drops = Manifest.read(tmp.resolve("b"), "prepare").stats().get("dropped_by_reason");
+        assertEquals(2, drops.get("too_long").asInt(), drops.toString());
+        assertEquals(List.of("short"), PrepareStageTestAccess.records(tmp.resolve("b/train.jsonl")).stream().map(Record::text).toList());
+    }
+
+    /** A lone surrogate (here from a JSON escape, with control characters kept) becomes U+FFFD; other records are untouched. */
+    @Test
+    void loneSurrogatesBecomeReplacementCharacters() throws IOException {
+        Path in = tmp.resolve("s.jsonl");
+        Files.writeString(in, "{\"text\": \"face \\ud83e x\"}\n{\"text\": \"face \ud83e\udee8 x\"}\n"
+                + "{\"user\": \"a \\udc00\", \"agent\": \"b\"}\n");
+        Path cfg = config("prepare:\n  inputs:\n    - path: " + in + "\n  output: " + tmp.resolve("out")
+                + "\n  val_fraction: 0\n  cleaning:\n    remove_control: false\n    nfkc: false\n");
+        assertEquals(0, run("prepare", "--config", cfg.toString()), stderr);
+        List<Record> records = PrepareStageTestAccess.records(tmp.resolve("out/train.jsonl"));
+        assertEquals("face \ufffd x", records.get(0).text());
+        assertEquals("face \ud83e\udee8 x", records.get(1).text());
+        assertEquals("a \ufffd", records.get(2).messages().get(0).content());
+    }
+
+    /** Reads a prepared split (as PrepareStageTest does). */
+    private static final class PrepareStageTestAccess {
+        static List<Record> records(Path file) throws IOException {
+            List<Record> out = new ArrayList<>();
+            for (String line : Files.readAllLines(file)) {
+                out.add(Json.COMPACT.readValue(line, Record.class));
+            }
+            return out;
+        }
     }
 }

@@ -117,11 +117,73 @@ class ConversationPackerTest {
     }
 
     @Test
-    void anExchangeLongerThanAWindowKeepsItsEnd() {
-        Stream s = new Stream().conversation().user(1, 1, 1, 1, 1, 1, 1, 1, 1, 1).agent(50, 51);
-        PackedWindows w = pack(s, 7, TrainOn.AGENT); // 17 tokens into windows of 8
-        assertEquals(1, w.count());
-        assertArrayEquals(new int[] {1, 1, 1, END, AGENT, 50, 51, END}, w.window(0));
+    void anExchangeLongerThanAWindowIsTrainedWholeInConsecutivePiecesWithContext() {
+        int[] reply = new int[20];
+        for (int i = 0; i < reply.length; i++) {
+            reply[i] = 50 + i;
+        }
+        Stream s = new Stream().conversation().user(1, 1, 1, 1, 1, 1, 1, 1, 1, 1).agent(reply);
+        PackedWindows w = pack(s, 7, TrainOn.AGENT); // 36 tokens into windows of 8
+        // every reply token and its <|end|> is trained, each exactly once
+        assertEquals(21, w.trainedTokens());
+        assertEquals(0, w.untrainedTokens());
+        List<Integer> trained = new ArrayList<>();
+        for (int k = 0; k < w.count(); k++) {
+            int[] ids = w.window(k);
+            byte[] weights = w.windowWeights(k);
+            assertEquals(0, weights[0], "the first token of a window is never a target");
+            for (int i = 0; i < ids.length; i++) {
+                if (weights[i] == 1) {
+                    trained.add(ids[i]);
+                    // a trained token follows its real predecessor: the piece is a stretch of the conversation
+                    int at = s.ids.lastIndexOf(ids[i]);
+                    assertEquals(s.ids.get(at - 1), ids[i - 1], "window " + k + " token " + i);
+                }
+            }
+        }
+        List<Integer> expected = new ArrayList<>();
+        for (int t : reply) {
+            expected.add(t);
+        }
+        expected.add(END);
+        assertEquals(expected, trained, "in order, none twice, none missing");
+        // the first piece: the opening, then as much of the question as fits before its first trained tokens
+        assertArrayEquals(new int[] {EOT, 1, 1, END, AGENT, 50, 51, 52}, w.window(0));
+        assertArrayEquals(new byte[] {0, 0, 0, 0, 0, 1, 1, 1}, w.windowWeights(0));
+    }
+
+    /** Long replies, a persona and short exchanges: the trained count is exactly the data's (what tokenize reports). */
+    @Test
+    void everyAgentTokenOfLongConversationsIsTrainedOnce() {
+        java.util.Random random = new java.util.Random(4);
+        Stream s = new Stream();
+        long marked = 0;
+        for (int c = 0; c < 30; c++) {
+            s.conversation();
+            if (random.nextBoolean()) {
+                s.system(random.ints(random.nextInt(12) + 1, 10, 20).toArray());
+            }
+            for (int e = random.nextInt(3) + 1; e > 0; e--) {
+                s.user(random.ints(random.nextInt(30) + 1, 20, 30).toArray());
+                int[] reply = random.ints(random.nextInt(120) + 1, 30, 90).toArray();
+                s.agent(reply);
+                marked += reply.length + 1;
+            }
+        }
+        for (int block : new int[] {8, 16, 31, 64}) {
+            PackedWindows w = pack(s, block, TrainOn.AGENT);
+            assertEquals(marked, w.trainableTokens(), "block " + block);
+            assertEquals(marked, w.trainedTokens(), "block " + block);
+            long weighted = 0;
+            for (int k = 0; k < w.count(); k++) {
+                byte[] weights = w.windowWeights(k);
+                assertEquals(0, weights[0]);
+                for (byte b : weights) {
+                    weighted += b;
+                }
+            }
+            assertEquals(marked, weighted, "block " + block);
+        }
     }
 
     @Test

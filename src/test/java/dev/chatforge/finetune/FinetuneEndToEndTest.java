@@ -199,8 +199,10 @@ class FinetuneEndToEndTest {
                 "chat", "--checkpoint", output.resolve("best").toString(), "--temperature", "0", "--max-new-tokens", "30",
                 "--persona", "You are a helpful support agent.");
         assertEquals(0, r[0]);
-        List<String> replies = ((String) r[1]).lines().toList();
-        assertEquals(3, replies.size(), (String) r[1]);
+        List<String> lines = ((String) r[1]).lines().toList();
+        assertEquals(4, lines.size(), (String) r[1]); // one per input line; /reset's is empty
+        assertEquals("", lines.get(2));
+        List<String> replies = List.of(lines.get(0), lines.get(1), lines.get(3));
         for (String reply : replies) {
             assertTrue(!reply.isBlank(), (String) r[1]);
         }
@@ -211,9 +213,28 @@ class FinetuneEndToEndTest {
     void generatePrintsThePromptAndItsContinuation() {
         String prompt = "<|user|>Hi, I am Ana. Where is my order?<|end|><|agent|>";
         Object[] r = cli("", "generate", "--checkpoint", output.resolve("best").toString(), "--prompt", prompt,
-                "--temperature", "0", "--max-new-tokens", "12");
+                "--special-tokens", "--temperature", "0", "--max-new-tokens", "12");
         assertEquals(0, r[0]);
         String text = (String) r[1];
         assertTrue(text.startsWith(prompt + "Hello"), text);
+    }
+
+    /** Without --special-tokens a prompt is text: the same string is not a turn, so no agent reply follows. */
+    @Test
+    void generateReadsThePromptAsTextUnlessAskedForSpecialTokens() {
+        String prompt = "<|user|>Hi, I am Ana. Where is my order?<|end|><|agent|>";
+        java.util.List<String> continuations = new java.util.ArrayList<>();
+        for (boolean special : new boolean[] {true, false}) {
+            java.util.List<String> args = new java.util.ArrayList<>(List.of("generate", "--checkpoint",
+                    output.resolve("best").toString(), "--prompt", prompt, "--temperature", "0", "--max-new-tokens", "12"));
+            if (special) {
+                args.add("--special-tokens");
+            }
+            Object[] r = cli("", args.toArray(String[]::new));
+            assertEquals(0, r[0]);
+            continuations.add(((String) r[1]).substring(prompt.length()));
+        }
+        assertTrue(continuations.get(0).startsWith("Hello"), continuations.toString());
+        assertTrue(!continuations.get(0).equals(continuations.get(1)), continuations.toString());
     }
 }

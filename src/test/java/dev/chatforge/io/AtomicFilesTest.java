@@ -94,4 +94,19 @@ class AtomicFilesTest {
                     left.map(p -> p.getFileName().toString()).sorted().toList());
         }
     }
+
+    /** The OS reason, not only the path Java puts in the message. */
+    @Test
+    void ioErrorsSayWhyNotOnlyWhere() throws IOException {
+        Path file = dir.resolve("a-file");
+        Files.writeString(file, "x");
+        java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class,
+                () -> AtomicFiles.newTempDirectory(file.resolve("out")));
+        assertTrue(e.getMessage().startsWith("cannot create a temporary folder beside " + file.resolve("out") + ": ")
+                && e.getMessage().contains("a file of that name already exists (" + file + ")"), e.getMessage());
+        assertEquals("permission denied (/data/out)",
+                IoErrors.reason(new java.nio.file.AccessDeniedException("/data/out")));
+        assertEquals("Read-only file system (/data/out)",
+                IoErrors.reason(new java.nio.file.FileSystemException("/data/out", null, "Read-only file system")));
+    }
 }

@@ -146,4 +146,28 @@ class TokenFileTest {
         e = assertThrows(StageInputException.class, () -> TokenFile.open(dir.resolve("missing.bin")));
         assertTrue(e.getMessage().contains("missing.bin"), e.getMessage());
     }
+
+    /** An id >= vocab (or a negative int32) stops the open, naming the file and the token's position. */
+    @Test
+    void anIdOutsideTheVocabularyIsFoundAtOpen() throws IOException {
+        for (int vocab : new int[] {300, 70_000}) {
+            int[] ids = randomIds(200_000, vocab, 5);
+            Path file = write("bad-" + vocab + ".bin", vocab, ids, null);
+            assertEquals(200_000, TokenFile.open(file).size());
+            int elementSize = TokenFile.open(file).elementSize();
+            try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+                raf.seek(TokenFileFormat.HEADER_BYTES + 123_457L * elementSize);
+                ByteBuffer b = ByteBuffer.allocate(elementSize).order(ByteOrder.LITTLE_ENDIAN);
+                if (elementSize == 2) {
+                    b.putShort((short) vocab);
+                } else {
+                    b.putInt(vocab + 5);
+                }
+                raf.write(b.array());
+            }
+            StageInputException e = assertThrows(StageInputException.class, () -> TokenFile.open(file));
+            assertTrue(e.getMessage().startsWith(file + ": token 123457 (of 200000) has id "), e.getMessage());
+            assertTrue(e.getMessage().contains("outside the vocabulary [0, " + vocab + ")"), e.getMessage());
+        }
+    }
 }

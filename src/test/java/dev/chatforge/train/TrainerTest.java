@@ -231,6 +231,30 @@ class TrainerTest {
         assertEquals(2, TrainerState.read(RunFolder.at(out, null).latest()).step());
     }
 
+    /** A run that diverges before its first checkpoint names none: latest/ does not exist. */
+    @Test
+    void divergingBeforeTheFirstCheckpointNamesNoCheckpoint(@TempDir Path out) {
+        ArrayTokenSource data = ArrayTokenSource.random(3000, 32, 7);
+        TrainOptions o = options(4, 1, 10, LrSchedule.constant(1e-3), 5);
+        try (GPT2 model = GPT2.create(TINY, Device.cpu(), 7); AdamW adamW = Trainer.newOptimizer(model, o)) {
+            Trainer trainer = trainer(model, adamW, TrainerState.start(1, null), o, out, new RandomWindows(data, 16, 1), data)
+                    .onStep(s -> {
+                        if (s.step() == 1) {
+                            NDArray w = model.parameters().get("transformer.h.0.mlp.c_fc.weight");
+                            try (NDManager scratch = model.manager().newSubManager()) {
+                                float[] nanFirst = new float[Math.toIntExact(w.size())];
+                                nanFirst[0] = Float.NaN;
+                                w.addi(scratch.create(nanFirst, w.getShape()));
+                            }
+                        }
+                    });
+            TrainingDivergedException e = assertThrows(TrainingDivergedException.class, trainer::run);
+            assertTrue(e.getMessage().contains("at step 2") && e.getMessage().contains("No checkpoint was saved before it")
+                    && !e.getMessage().contains("latest"), e.getMessage());
+        }
+        assertFalse(Files.exists(RunFolder.at(out, null).latest()));
+    }
+
     /**
      * Makes the first element of a gradient NaN, in place, with a native op: NDArray.set(float[])
      * would make the parameter's .grad point into a Java buffer freed with this temporary handle.
