@@ -1,0 +1,124 @@
+package dev.chatforge.data;
+
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * The content filters of prepare ({@code prepare.cleaning}): a block list that drops a record
+ * ({@link DropReason#BLOCKED}) or masks what it matches, and two spam checks: too few letters
+ * ({@link DropReason#FEW_LETTERS}: tables of numbers, symbol soup, base64) and too much
+ * repetition ({@link DropReason#REPETITIVE}: the same line over and over, "!!!!!!!!", "aaaaaaa").
+ * A conversation is judged on all its turns together.
+ */
+final class ContentFilter {
+    /** A run of this many identical characters counts as repetition ("!!!!", "----"). */
+    static final int CHAR_RUN = 4;
+
+    private final BlockList blockList;
+    private final boolean maskBlocked;
+    private final String blockMask;
+    private final double minLetterShare;
+    private final double maxRepeatedLineShare;
+    private final double maxCharRunShare;
+
+    ContentFilter(CleaningConfig config) {
+        this.blockList = config.blockList() == null ? null : BlockList.load(Path.of(config.blockList()));
+        this.maskBlocked = CleaningConfig.BLOCK_MASK.equals(config.blockAction());
+        this.blockMask = config.blockMask();
+        this.minLetterShare = config.minLetterShare();
+        this.maxRepeatedLineShare = config.maxRepeatedLineShare();
+        this.maxCharRunShare = config.maxCharRunShare();
+    }
+
+    /** Whether any filter is on; when none is, prepare skips this step entirely. */
+    boolean isEnabled() {
+        return (blockList != null && !blockList.isEmpty()) || minLetterShare > 0 || maxRepeatedLineShare < 1
+                || maxCharRunShare < 1;
+    }
+
+    boolean masks() {
+        return maskBlocked && blockList != null && !blockList.isEmpty();
+    }
+
+    /** Why the record must be dropped, or null to keep it. */
+    DropReason check(Record r) {
+        if (blockList != null && !maskBlocked) {
+            for (String text : texts(r)) {
+                if (blockList.matches(text)) {
+                    return DropReason.BLOCKED;
+                }
+            }
+        }
+        if (minLetterShare > 0 || maxCharRunShare < 1) {
+            long letters = 0;
+            long visible = 0;
+            long inRuns = 0;
+            for (String text : texts(r)) {
+                int run = 0;
+                char previous = 0;
+                for (int i = 0, n = text.length(); i < n; i++) {
+                    char c = text.charAt(i);
+                    if (Character.isWhitespace(c)) {
+                        run = 0;
+                        previous = 0;
+                        continue;
+                    }
+                    visible++;
+                    if (Character.isLetter(c)) {
+                        letters++;
+                    }
+                    run = c == previous ? run + 1 : 1;
+                    previous = c;
+                    if (run == CHAR_RUN) {
+                        inRuns += CHAR_RUN;
+                    } else if (run > CHAR_RUN) {
+                        inRuns++;
+                    }
+                }
+            }
+            if (visible > 0 && letters < minLetterShare * visible) {
+                return DropReason.FEW_LETTERS;
+            }
+            if (visible > 0 && inRuns > maxCharRunShare * visible) {
+                return DropReason.REPETITIVE;
+            }
+        }
+        if (maxRepeatedLineShare < 1 && repeatedLineShare(r) > maxRepeatedLineShare) {
+            return DropReason.REPETITIVE;
+        }
+        return null;
+    }
+
+    /** {@code s} with block-list matches masked (when block_action is mask). */
+    String mask(String s, CleaningTally tally) {
+        return masks() ? blockList.mask(s, blockMask, tally) : s;
+    }
+
+    /** Share of the record's non-blank lines that repeat an earlier line of it (whitespace-trimmed). */
+    static double repeatedLineShare(Record r) {
+        Set<String> seen = new HashSet<>();
+        int lines = 0;
+        int repeated = 0;
+        for (String text : texts(r)) {
+            for (String line : text.split("\n")) {
+                String key = line.strip();
+                if (key.isEmpty()) {
+                    continue;
+                }
+                lines++;
+                if (!seen.add(key)) {
+                    repeated++;
+                }
+            }
+        }
+        return lines == 0 ? 0 : (double) repeated / lines;
+    }
+
+    private static Iterable<String> texts(Record r) {
+        if (!r.isConversation()) {
+            return java.util.List.of(r.text());
+        }
+        return () -> r.messages().stream().map(Turn::content).iterator();
+    }
+}
