@@ -51,36 +51,19 @@ final class ContentFilter {
             }
         }
         if (minLetterShare > 0 || maxCharRunShare < 1) {
-            long letters = 0;
-            long visible = 0;
-            long inRuns = 0;
-            for (String text : texts(r)) {
-                int run = 0;
-                char previous = 0;
-                for (int i = 0, n = text.length(); i < n; i++) {
-                    char c = text.charAt(i);
-                    if (Character.isWhitespace(c)) {
-                        run = 0;
-                        previous = 0;
-                        continue;
-                    }
-                    visible++;
-                    if (Character.isLetter(c)) {
-                        letters++;
-                    }
-                    run = c == previous ? run + 1 : 1;
-                    previous = c;
-                    if (run == CHAR_RUN) {
-                        inRuns += CHAR_RUN;
-                    } else if (run > CHAR_RUN) {
-                        inRuns++;
-                    }
+            long[] counts = new long[3];  // visible, letters, in runs
+            if (r.isConversation()) {
+                for (Turn t : r.messages()) {
+                    countCharacters(t.content(), counts);
                 }
+            } else {
+                countCharacters(r.text(), counts);
             }
-            if (visible > 0 && letters < minLetterShare * visible) {
+            long visible = counts[0];
+            if (visible > 0 && counts[1] < minLetterShare * visible) {
                 return DropReason.FEW_LETTERS;
             }
-            if (visible > 0 && inRuns > maxCharRunShare * visible) {
+            if (visible > 0 && counts[2] > maxCharRunShare * visible) {
                 return DropReason.REPETITIVE;
             }
         }
@@ -88,6 +71,38 @@ final class ContentFilter {
             return DropReason.REPETITIVE;
         }
         return null;
+    }
+
+    /** Adds the visible (non-whitespace) characters, the letters and the characters in runs of {@link #CHAR_RUN}+ of {@code text}. */
+    private static void countCharacters(String text, long[] counts) {
+        long visible = 0;
+        long letters = 0;
+        long inRuns = 0;
+        int run = 0;
+        char previous = 0;
+        for (int i = 0, n = text.length(); i < n; i++) {
+            char c = text.charAt(i);
+            if (c < 128 ? c <= ' ' : Character.isWhitespace(c)) {
+                run = 0;
+                previous = 0;
+                continue;
+            }
+            visible++;
+            if (c < 128 ? (c | 0x20) >= 'a' && (c | 0x20) <= 'z' : Character.isLetter(c)) {
+                letters++;
+            }
+            if (c == previous) {
+                if (++run >= CHAR_RUN) {
+                    inRuns += run == CHAR_RUN ? CHAR_RUN : 1;
+                }
+            } else {
+                run = 1;
+                previous = c;
+            }
+        }
+        counts[0] += visible;
+        counts[1] += letters;
+        counts[2] += inRuns;
     }
 
     /** {@code s} with block-list matches masked (when block_action is mask). */
