@@ -31,14 +31,19 @@ import java.util.Set;
  * @param maxRepeatedLineShare drop a record when more than this share of its lines repeat an earlier one (1 = off)
  * @param maxCharRunShare    drop a record when more than this share of its visible characters are in
  *                           runs of 4+ identical characters (1 = off)
+ * @param spelling           correct misspelt words (LanguageTool, English) in: off, user (turns),
+ *                           agent (turns) or all (every turn and document); needs the -Pspelling build
  */
 public record CleaningConfig(boolean stripHtml, boolean nfkc, boolean removeControl, String removeChars,
                              boolean collapseWhitespace, boolean lowercase,
                              List<String> redact, Map<String, String> placeholders,
                              String blockList, String blockAction, String blockMask,
-                             double minLetterShare, double maxRepeatedLineShare, double maxCharRunShare) {
+                             double minLetterShare, double maxRepeatedLineShare, double maxCharRunShare,
+                             String spelling) {
     static final String BLOCK_DROP = "drop";
     static final String BLOCK_MASK = "mask";
+    static final String SPELLING_OFF = "off";
+    static final List<String> SPELLING_SCOPES = List.of(SPELLING_OFF, "user", "agent", "all");
 
     public CleaningConfig {
         removeChars = removeChars == null ? "" : removeChars;
@@ -46,13 +51,14 @@ public record CleaningConfig(boolean stripHtml, boolean nfkc, boolean removeCont
         placeholders = placeholders == null ? defaultPlaceholders() : new LinkedHashMap<>(placeholders);
         blockAction = blockAction == null ? BLOCK_DROP : blockAction;
         blockMask = blockMask == null ? "***" : blockMask;
+        spelling = spelling == null ? SPELLING_OFF : spelling;
     }
 
     /** The character steps only; every content step (redaction, filters) off. */
     public CleaningConfig(boolean stripHtml, boolean nfkc, boolean removeControl, String removeChars,
                           boolean collapseWhitespace, boolean lowercase) {
         this(stripHtml, nfkc, removeControl, removeChars, collapseWhitespace, lowercase,
-                List.of(), defaultPlaceholders(), null, BLOCK_DROP, "***", 0, 1, 1);
+                List.of(), defaultPlaceholders(), null, BLOCK_DROP, "***", 0, 1, 1, SPELLING_OFF);
     }
 
     public static CleaningConfig defaults() {
@@ -67,19 +73,35 @@ public record CleaningConfig(boolean stripHtml, boolean nfkc, boolean removeCont
     /** These settings with redaction of the given kinds ("email", "phone", ...). */
     public CleaningConfig withRedact(List<String> kinds) {
         return new CleaningConfig(stripHtml, nfkc, removeControl, removeChars, collapseWhitespace, lowercase, kinds,
-                placeholders, blockList, blockAction, blockMask, minLetterShare, maxRepeatedLineShare, maxCharRunShare);
+                placeholders, blockList, blockAction, blockMask, minLetterShare, maxRepeatedLineShare, maxCharRunShare, spelling);
     }
 
     /** These settings with a block list ({@code action} drop or mask). */
     public CleaningConfig withBlockList(String file, String action) {
         return new CleaningConfig(stripHtml, nfkc, removeControl, removeChars, collapseWhitespace, lowercase, redact,
-                placeholders, file, action, blockMask, minLetterShare, maxRepeatedLineShare, maxCharRunShare);
+                placeholders, file, action, blockMask, minLetterShare, maxRepeatedLineShare, maxCharRunShare, spelling);
     }
 
     /** These settings with the spam filters. */
     public CleaningConfig withSpamFilters(double minLetters, double maxRepeatedLines, double maxCharRuns) {
         return new CleaningConfig(stripHtml, nfkc, removeControl, removeChars, collapseWhitespace, lowercase, redact,
-                placeholders, blockList, blockAction, blockMask, minLetters, maxRepeatedLines, maxCharRuns);
+                placeholders, blockList, blockAction, blockMask, minLetters, maxRepeatedLines, maxCharRuns, spelling);
+    }
+
+    /** These settings with spelling correction in {@code scope} (off, user, agent, all). */
+    public CleaningConfig withSpelling(String scope) {
+        return new CleaningConfig(stripHtml, nfkc, removeControl, removeChars, collapseWhitespace, lowercase, redact,
+                placeholders, blockList, blockAction, blockMask, minLetterShare, maxRepeatedLineShare, maxCharRunShare, scope);
+    }
+
+    /** Whether spelling correction applies to a turn of {@code role}, or to a document when {@code role} is null. */
+    boolean spellingApplies(Role role) {
+        return switch (spelling) {
+            case "all" -> true;
+            case "user" -> role == Role.USER;
+            case "agent" -> role == Role.AGENT;
+            default -> false;
+        };
     }
 
     static Map<String, String> defaultPlaceholders() {
@@ -128,6 +150,7 @@ public record CleaningConfig(boolean stripHtml, boolean nfkc, boolean removeCont
         checks.range("cleaning.min_letter_share", minLetterShare, 0, 1);
         checks.range("cleaning.max_repeated_line_share", maxRepeatedLineShare, 0, 1);
         checks.range("cleaning.max_char_run_share", maxCharRunShare, 0, 1);
+        checks.oneOf("cleaning.spelling", spelling, SPELLING_SCOPES);
     }
 
     /** The shapes of the tokenizer's reserved tokens: a placeholder with one would become a control token. */

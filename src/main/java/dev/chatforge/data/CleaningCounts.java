@@ -7,7 +7,7 @@ import java.util.Locale;
 
 /**
  * The totals of the content steps over the records prepare keeps (what reaches train.jsonl and
- * val.jsonl): personal data redacted by type, block-list matches masked; and, for the dry run,
+ * val.jsonl): personal data redacted by type, block-list matches masked, words corrected; and, for the dry run,
  * the first few originals found, masked for display.
  */
 final class CleaningCounts {
@@ -16,6 +16,7 @@ final class CleaningCounts {
 
     final long[] redacted = new long[PiiType.values().length];
     long masked;
+    long corrected;
     final List<Sample> samples = new ArrayList<>();
     private final int[] samplesByType = new int[PiiType.values().length];
     private int sampleLimit;
@@ -30,6 +31,7 @@ final class CleaningCounts {
             redacted[type.ordinal()] += tally.redacted(type);
         }
         masked += tally.masked();
+        corrected += tally.corrected();
         for (CleaningTally.Found found : tally.found()) {
             // at most a quarter of the sample per kind, so a corpus full of e-mails still shows its phones
             int perType = Math.max(1, sampleLimit / 4);
@@ -54,6 +56,7 @@ final class CleaningCounts {
             byType.put(type.wireName(), redacted[type.ordinal()]);
         }
         stats.put("block_list_masked", masked);
+        stats.put("spelling_corrected", corrected);
     }
 
     /** "email 3, phone 2" — the non-zero kinds; empty when none. */

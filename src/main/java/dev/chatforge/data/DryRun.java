@@ -20,6 +20,9 @@ final class DryRun {
         if (cleaning.blockList() != null && CleaningConfig.BLOCK_MASK.equals(cleaning.blockAction())) {
             System.err.printf(Locale.ROOT, "prepare: masked %d block-list matches (%s)%n", counts.masked, cleaning.blockList());
         }
+        if (!CleaningConfig.SPELLING_OFF.equals(cleaning.spelling())) {
+            System.err.printf(Locale.ROOT, "prepare: corrected %d misspelt words (spelling: %s)%n", counts.corrected, cleaning.spelling());
+        }
     }
 
     static void print(PrepareConfig config, PrepareStats stats) {

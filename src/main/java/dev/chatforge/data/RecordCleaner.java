@@ -2,17 +2,21 @@ package dev.chatforge.data;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.UnaryOperator;
+import java.util.function.BiFunction;
 
 /**
  * Everything prepare does to one record before de-duplication, on a cleaning thread: the
  * character steps ({@link TextCleaner}), the content filters ({@link ContentFilter}: drop, or
- * mask block-list matches) and redaction ({@link Redactor}). Steps that are off cost nothing.
+ * mask block-list matches), redaction ({@link Redactor}) and spelling correction
+ * ({@link SpellingCorrector}, after redaction so it never sees the personal data). Steps that
+ * are off cost nothing.
  */
 final class RecordCleaner {
     private final TextCleaner text;
     private final ContentFilter filter;
     private final Redactor redactor;
+    private final SpellingCorrector speller;
+    private final CleaningConfig config;
     private final boolean keepOriginals;
 
     /** @param keepOriginals keep the originals of what is redacted, for the dry run's sample */
@@ -22,6 +26,8 @@ final class RecordCleaner {
         this.filter = contentFilter.isEnabled() ? contentFilter : null;
         Redactor r = new Redactor(config.redactTypes(), config.placeholderMap());
         this.redactor = r.isEnabled() ? r : null;
+        this.speller = CleaningConfig.SPELLING_OFF.equals(config.spelling()) ? null : SpellingCorrector.load();
+        this.config = config;
         this.keepOriginals = keepOriginals;
     }
 
@@ -35,26 +41,30 @@ final class RecordCleaner {
             }
         }
         boolean masks = filter != null && filter.masks();
-        if (masks || redactor != null) {
+        if (masks || redactor != null || speller != null) {
             CleaningTally t = new CleaningTally(keepOriginals);
-            r = map(r, s -> {
+            r = map(r, (role, s) -> {
                 if (masks) {
                     s = filter.mask(s, t);
                 }
-                return redactor == null ? s : redactor.redact(s, t);
+                if (redactor != null) {
+                    s = redactor.redact(s, t);
+                }
+                return speller != null && config.spellingApplies(role) ? speller.correct(s, t) : s;
             });
             tally = t.isEmpty() ? null : t;
         }
         return new ReadAhead.Cleaned(r, ContentHash.of(r), null, tally);
     }
 
-    private static Record map(Record r, UnaryOperator<String> step) {
+    /** The record with {@code step} applied to each text, given the turn's role (null for a document). */
+    private static Record map(Record r, BiFunction<Role, String, String> step) {
         if (!r.isConversation()) {
-            return Record.document(r.id(), r.source(), step.apply(r.text()));
+            return Record.document(r.id(), r.source(), step.apply(null, r.text()));
         }
         List<Turn> turns = new ArrayList<>(r.messages().size());
         for (Turn t : r.messages()) {
-            turns.add(new Turn(t.role(), step.apply(t.content())));
+            turns.add(new Turn(t.role(), step.apply(t.role(), t.content())));
         }
         return new Record(r.id(), r.source(), null, turns);
     }

@@ -67,4 +67,23 @@ class PrepareDryRunCliTest {
         assertTrue(stderr.contains("control token"), stderr);
         assertFalse(Files.exists(tmp.resolve("out")));
     }
+
+    @Test
+    void spellingWithoutTheLanguageToolBuildSaysHowToGetIt() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeFalse(languageToolBuiltIn(), "this build has LanguageTool (-Pspelling)");
+        assertEquals(2, run("prepare", "--config", config("    spelling: user\n").toString()));
+        assertTrue(stderr.contains("-Pcpu,spelling"), stderr);
+        assertFalse(Files.exists(tmp.resolve("out")));
+        assertEquals(2, run("prepare", "--config", config("    spelling: everyone\n").toString()));
+        assertTrue(stderr.contains("prepare.cleaning.spelling': must be one of [off, user, agent, all]"), stderr);
+    }
+
+    private static boolean languageToolBuiltIn() {
+        try {
+            Class.forName("dev.chatforge.data.LanguageToolSpeller");
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
+    }
 }
