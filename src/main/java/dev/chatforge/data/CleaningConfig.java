@@ -33,17 +33,19 @@ import java.util.Set;
  *                           runs of 4+ identical characters (1 = off)
  * @param spelling           correct misspelt words (LanguageTool, English) in: off, user (turns),
  *                           agent (turns) or all (every turn and document); needs the -Pspelling build
+ * @param spellingLanguage   the English whose dictionary is used: en-US, en-GB, en-CA, en-AU, en-NZ, en-ZA
  */
 public record CleaningConfig(boolean stripHtml, boolean nfkc, boolean removeControl, String removeChars,
                              boolean collapseWhitespace, boolean lowercase,
                              List<String> redact, Map<String, String> placeholders,
                              String blockList, String blockAction, String blockMask,
                              double minLetterShare, double maxRepeatedLineShare, double maxCharRunShare,
-                             String spelling) {
+                             String spelling, String spellingLanguage) {
     static final String BLOCK_DROP = "drop";
     static final String BLOCK_MASK = "mask";
     static final String SPELLING_OFF = "off";
     static final List<String> SPELLING_SCOPES = List.of(SPELLING_OFF, "user", "agent", "all");
+    static final List<String> SPELLING_LANGUAGES = List.of("en-US", "en-GB", "en-CA", "en-AU", "en-NZ", "en-ZA");
 
     public CleaningConfig {
         removeChars = removeChars == null ? "" : removeChars;
@@ -52,13 +54,14 @@ public record CleaningConfig(boolean stripHtml, boolean nfkc, boolean removeCont
         blockAction = blockAction == null ? BLOCK_DROP : blockAction;
         blockMask = blockMask == null ? "***" : blockMask;
         spelling = spelling == null ? SPELLING_OFF : spelling;
+        spellingLanguage = spellingLanguage == null ? "en-US" : spellingLanguage;
     }
 
     /** The character steps only; every content step (redaction, filters) off. */
     public CleaningConfig(boolean stripHtml, boolean nfkc, boolean removeControl, String removeChars,
                           boolean collapseWhitespace, boolean lowercase) {
         this(stripHtml, nfkc, removeControl, removeChars, collapseWhitespace, lowercase,
-                List.of(), defaultPlaceholders(), null, BLOCK_DROP, "***", 0, 1, 1, SPELLING_OFF);
+                List.of(), defaultPlaceholders(), null, BLOCK_DROP, "***", 0, 1, 1, SPELLING_OFF, "en-US");
     }
 
     public static CleaningConfig defaults() {
@@ -73,25 +76,25 @@ public record CleaningConfig(boolean stripHtml, boolean nfkc, boolean removeCont
     /** These settings with redaction of the given kinds ("email", "phone", ...). */
     public CleaningConfig withRedact(List<String> kinds) {
         return new CleaningConfig(stripHtml, nfkc, removeControl, removeChars, collapseWhitespace, lowercase, kinds,
-                placeholders, blockList, blockAction, blockMask, minLetterShare, maxRepeatedLineShare, maxCharRunShare, spelling);
+                placeholders, blockList, blockAction, blockMask, minLetterShare, maxRepeatedLineShare, maxCharRunShare, spelling, spellingLanguage);
     }
 
     /** These settings with a block list ({@code action} drop or mask). */
     public CleaningConfig withBlockList(String file, String action) {
         return new CleaningConfig(stripHtml, nfkc, removeControl, removeChars, collapseWhitespace, lowercase, redact,
-                placeholders, file, action, blockMask, minLetterShare, maxRepeatedLineShare, maxCharRunShare, spelling);
+                placeholders, file, action, blockMask, minLetterShare, maxRepeatedLineShare, maxCharRunShare, spelling, spellingLanguage);
     }
 
     /** These settings with the spam filters. */
     public CleaningConfig withSpamFilters(double minLetters, double maxRepeatedLines, double maxCharRuns) {
         return new CleaningConfig(stripHtml, nfkc, removeControl, removeChars, collapseWhitespace, lowercase, redact,
-                placeholders, blockList, blockAction, blockMask, minLetters, maxRepeatedLines, maxCharRuns, spelling);
+                placeholders, blockList, blockAction, blockMask, minLetters, maxRepeatedLines, maxCharRuns, spelling, spellingLanguage);
     }
 
     /** These settings with spelling correction in {@code scope} (off, user, agent, all). */
     public CleaningConfig withSpelling(String scope) {
         return new CleaningConfig(stripHtml, nfkc, removeControl, removeChars, collapseWhitespace, lowercase, redact,
-                placeholders, blockList, blockAction, blockMask, minLetterShare, maxRepeatedLineShare, maxCharRunShare, scope);
+                placeholders, blockList, blockAction, blockMask, minLetterShare, maxRepeatedLineShare, maxCharRunShare, scope, spellingLanguage);
     }
 
     /** Whether spelling correction applies to a turn of {@code role}, or to a document when {@code role} is null. */
@@ -151,6 +154,7 @@ public record CleaningConfig(boolean stripHtml, boolean nfkc, boolean removeCont
         checks.range("cleaning.max_repeated_line_share", maxRepeatedLineShare, 0, 1);
         checks.range("cleaning.max_char_run_share", maxCharRunShare, 0, 1);
         checks.oneOf("cleaning.spelling", spelling, SPELLING_SCOPES);
+        checks.oneOf("cleaning.spelling_language", spellingLanguage, SPELLING_LANGUAGES);
     }
 
     /** The shapes of the tokenizer's reserved tokens: a placeholder with one would become a control token. */

@@ -26,7 +26,7 @@ final class RecordCleaner {
         this.filter = contentFilter.isEnabled() ? contentFilter : null;
         Redactor r = new Redactor(config.redactTypes(), config.placeholderMap());
         this.redactor = r.isEnabled() ? r : null;
-        this.speller = CleaningConfig.SPELLING_OFF.equals(config.spelling()) ? null : SpellingCorrector.load();
+        this.speller = CleaningConfig.SPELLING_OFF.equals(config.spelling()) ? null : SpellingCorrector.load(config.spellingLanguage());
         this.config = config;
         this.keepOriginals = keepOriginals;
     }

@@ -15,9 +15,9 @@ interface SpellingCorrector {
     String correct(String text, CleaningTally tally);
 
     /** The LanguageTool corrector, or a config error that says how to build with it. */
-    static SpellingCorrector load() {
+    static SpellingCorrector load(String language) {
         try {
-            return (SpellingCorrector) Class.forName(IMPLEMENTATION).getDeclaredConstructor().newInstance();
+            return (SpellingCorrector) Class.forName(IMPLEMENTATION).getDeclaredConstructor(String.class).newInstance(language);
         } catch (ClassNotFoundException | NoClassDefFoundError e) {
             throw new ConfigException("prepare.cleaning.spelling needs LanguageTool, which the default build leaves out "
                     + "(64 MB of jars): build with `mvn -B -Pcpu,spelling package -DskipTests` (see docs/prepare.md), "

@@ -18,12 +18,22 @@ class LanguageToolSpellerTest {
 
     @Test
     void correctsMisspeltWordsAndCountsThem() {
-        SpellingCorrector speller = SpellingCorrector.load();
+        SpellingCorrector speller = SpellingCorrector.load("en-US");
         CleaningTally tally = new CleaningTally(false);
         assertEquals("I received the package yesterday.", speller.correct("I recieved the pakage yesterday.", tally));
         assertEquals(2, tally.corrected());
         String clean = "Order #21265 will arrive on Thursday. Email <email> or call <phone>.";
         assertEquals(clean, speller.correct(clean, tally), "numbers and placeholders are left alone");
+        String codes = "Use the code FREESHIP or THANKYOU10 at checkout.";
+        assertEquals(codes, speller.correct(codes, tally), "codes in capitals or with digits are not words to correct");
+    }
+
+    @Test
+    void britishEnglishKeepsBritishSpellings() {
+        CleaningTally tally = new CleaningTally(false);
+        String british = "Pay in instalments; the colour is grey.";
+        assertEquals(british, SpellingCorrector.load("en-GB").correct(british, tally));
+        assertEquals("Pay in installments; the color is gray.", SpellingCorrector.load("en-US").correct(british, tally));
     }
 
     @Test
