@@ -1,6 +1,7 @@
 package dev.chatforge.data;
 
 import dev.chatforge.config.Checks;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -50,7 +51,7 @@ public record CleaningConfig(boolean stripHtml, boolean nfkc, boolean removeCont
     public CleaningConfig {
         removeChars = removeChars == null ? "" : removeChars;
         redact = redact == null ? List.of() : List.copyOf(redact);
-        placeholders = placeholders == null ? defaultPlaceholders() : new LinkedHashMap<>(placeholders);
+        placeholders = Collections.unmodifiableMap(new LinkedHashMap<>(placeholders == null ? defaultPlaceholders() : placeholders));
         blockAction = blockAction == null ? BLOCK_DROP : blockAction;
         blockMask = blockMask == null ? "***" : blockMask;
         spelling = spelling == null ? SPELLING_OFF : spelling;

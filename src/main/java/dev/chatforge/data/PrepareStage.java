@@ -86,7 +86,7 @@ public final class PrepareStage {
                 result.seen(), result.train(), result.val(), result.dropped(),
                 result.dropped() == 0 ? "" : " (" + stats.droppedSummary() + ")",
                 result.bytesRead() / 1e6, result.seconds(), result.megabytesPerSecond(), output);
-        DryRun.printContentCounts(config.cleaning(), stats.content);
+        ContentReport.printContentCounts(config.cleaning(), stats.content);
         return result;
     }
 
@@ -105,7 +105,7 @@ public final class PrepareStage {
         stats.seconds = (System.nanoTime() - start) / 1e9;
         Result result = new Result(config.output(), stats.seen(), stats.train.records, stats.val.records, stats.droppedTotal(),
                 stats.badInput(), stats.bytesRead, stats.seconds);
-        DryRun.print(config, stats);
+        ContentReport.printDryRun(config, stats);
         return result;
     }
 

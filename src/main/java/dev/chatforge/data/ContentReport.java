@@ -7,8 +7,8 @@ import java.util.Locale;
  * run, and for {@code prepare --dry-run} the full report with a masked sample of what would be
  * redacted (nothing is written).
  */
-final class DryRun {
-    private DryRun() {}
+final class ContentReport {
+    private ContentReport() {}
 
     /** One line after a run when redaction or masking is on: "prepare: redacted email 3, phone 2 ...". */
     static void printContentCounts(CleaningConfig cleaning, CleaningCounts counts) {
@@ -25,7 +25,8 @@ final class DryRun {
         }
     }
 
-    static void print(PrepareConfig config, PrepareStats stats) {
+    /** The dry run's report: what would be kept and dropped, the counts, the masked sample. */
+    static void printDryRun(PrepareConfig config, PrepareStats stats) {
         System.err.printf(Locale.ROOT, "prepare --dry-run: %d records -> would keep %d (train %d, val %d); would drop %d%s; "
                         + "%.1f MB in %.2f s. Nothing written (output would be %s)%n",
                 stats.seen(), stats.kept(), stats.train.records, stats.val.records, stats.droppedTotal(),
