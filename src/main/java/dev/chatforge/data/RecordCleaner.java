@@ -57,15 +57,19 @@ final class RecordCleaner {
         return new ReadAhead.Cleaned(r, ContentHash.of(r), null, tally);
     }
 
-    /** The record with {@code step} applied to each text, given the turn's role (null for a document). */
+    /** The record with {@code step} applied to each text, given the turn's role (null for a document); {@code r} itself when no text changed. */
     private static Record map(Record r, BiFunction<Role, String, String> step) {
         if (!r.isConversation()) {
-            return Record.document(r.id(), r.source(), step.apply(null, r.text()));
+            String text = step.apply(null, r.text());
+            return text == r.text() ? r : Record.document(r.id(), r.source(), text);
         }
         List<Turn> turns = new ArrayList<>(r.messages().size());
+        boolean changed = false;
         for (Turn t : r.messages()) {
-            turns.add(new Turn(t.role(), step.apply(t.role(), t.content())));
+            String content = step.apply(t.role(), t.content());
+            changed |= content != t.content();  // the steps return their input when they change nothing
+            turns.add(content == t.content() ? t : new Turn(t.role(), content));
         }
-        return new Record(r.id(), r.source(), null, turns);
+        return changed ? new Record(r.id(), r.source(), null, turns) : r;
     }
 }
