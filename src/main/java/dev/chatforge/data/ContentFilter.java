@@ -1,7 +1,9 @@
 package dev.chatforge.data;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -112,27 +114,44 @@ final class ContentFilter {
 
     /** Share of the record's non-blank lines that repeat an earlier line of it (whitespace-trimmed). */
     static double repeatedLineShare(Record r) {
-        Set<String> seen = new HashSet<>();
-        int lines = 0;
-        int repeated = 0;
+        List<String> lines = new ArrayList<>();
         for (String text : texts(r)) {
-            for (String line : text.split("\n")) {
-                String key = line.strip();
-                if (key.isEmpty()) {
-                    continue;
+            int from = 0;
+            for (int nl = text.indexOf('\n'); ; nl = text.indexOf('\n', from)) {
+                String line = text.substring(from, nl < 0 ? text.length() : nl).strip();
+                if (!line.isEmpty()) {
+                    lines.add(line);
                 }
-                lines++;
-                if (!seen.add(key)) {
-                    repeated++;
+                if (nl < 0) {
+                    break;
                 }
+                from = nl + 1;
             }
         }
-        return lines == 0 ? 0 : (double) repeated / lines;
+        int repeated = 0;
+        if (lines.size() <= 16) {
+            // A few lines (a dialogue's turns): compare lengths first, text only when they agree; no hashing.
+            for (int i = 1; i < lines.size(); i++) {
+                String line = lines.get(i);
+                for (int j = 0; j < i; j++) {
+                    if (lines.get(j).length() == line.length() && lines.get(j).equals(line)) {
+                        repeated++;
+                        break;
+                    }
+                }
+            }
+        } else {
+            Set<String> seen = new HashSet<>();
+            for (String line : lines) {
+                repeated += seen.add(line) ? 0 : 1;
+            }
+        }
+        return lines.isEmpty() ? 0 : (double) repeated / lines.size();
     }
 
     private static Iterable<String> texts(Record r) {
         if (!r.isConversation()) {
-            return java.util.List.of(r.text());
+            return List.of(r.text());
         }
         return () -> r.messages().stream().map(Turn::content).iterator();
     }

@@ -40,7 +40,8 @@ public final class Redactor {
             return s;
         }
         Spans spans = new Spans();
-        if (types.contains(PiiType.URL) && (s.contains("://") || s.contains("www."))) {
+        int colon = s.indexOf(':');  // a one-character search is far cheaper than a substring search: gate them with it
+        if (types.contains(PiiType.URL) && ((colon >= 0 && s.indexOf("://", colon) >= 0) || hasWww(s))) {
             findUrls(s, spans);
         }
         if (types.contains(PiiType.EMAIL) && s.indexOf('@') >= 0) {
@@ -51,7 +52,7 @@ public final class Redactor {
         if (numbers) {
             findNumbers(s, spans);
         }
-        if (types.contains(PiiType.IP) && s.indexOf(':') >= 0) {
+        if (types.contains(PiiType.IP) && colon >= 0) {
             findIpv6(s, spans);
         }
         if (spans.size == 0) {
@@ -106,6 +107,16 @@ public final class Redactor {
             }
             i = Math.max(i, end - 1);
         }
+    }
+
+    /** Whether "www." occurs: looks for the dot, then at what precedes it. */
+    private static boolean hasWww(String s) {
+        for (int dot = s.indexOf('.', 3); dot >= 0; dot = s.indexOf('.', dot + 1)) {
+            if (s.charAt(dot - 1) == 'w' && s.charAt(dot - 2) == 'w' && s.charAt(dot - 3) == 'w') {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean hasCredentials(String s, int hostStart, int end) {
