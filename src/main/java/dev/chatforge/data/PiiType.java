@@ -8,7 +8,7 @@ import java.util.Locale;
  * never one of the tokenizer's control tokens ({@code <|user|>}, {@code [INST]}, ...).
  */
 public enum PiiType {
-    URL, EMAIL, IBAN, CARD, IP, PHONE;
+    EMAIL, PHONE, CARD, IBAN, IP, URL;
 
     /** The name used in configs, manifests and messages ("email"). */
     public String wireName() {
