@@ -303,7 +303,7 @@ public final class Redactor {
             return PiiType.IP;
         }
         if (types.contains(PiiType.CARD) && !shape.plus && !shape.paren && shape.isCardGrouping(g)
-                && digits >= 13 && digits <= 19 && "23456".indexOf(s.charAt(shape.start)) >= 0
+                && digits >= 13 && digits <= 19 && startsLikeCard(s, shape)
                 && Checksums.luhn(s, shape.start, shape.groupEnds[g - 1])) {
             return PiiType.CARD;
         }
@@ -311,6 +311,32 @@ public final class Redactor {
             return PiiType.PHONE;
         }
         return null;
+    }
+
+    /**
+     * Whether the first four digits are a card network's prefix: Visa 4; Mastercard 51-55 and
+     * 2221-2720; Amex 34, 37; Diners 30, 36, 38; JCB 35; Discover/UnionPay 60, 62, 64, 65;
+     * Maestro 50, 56-58, 63, 67. Lists of years ("2019 2020 2021 2022") and ids starting 1, 7,
+     * 8, 9, 0 are not cards, whatever their check digit.
+     */
+    private static boolean startsLikeCard(String s, NumberShape shape) {
+        int prefix = 0;
+        for (int i = shape.start, seen = 0; seen < 4; i++) {
+            char c = s.charAt(i);
+            if (isDigit(c)) {
+                prefix = prefix * 10 + (c - '0');
+                seen++;
+            }
+        }
+        int two = prefix / 100;
+        return switch (two / 10) {
+            case 2 -> prefix >= 2221 && prefix <= 2720;
+            case 3 -> two == 30 || two == 34 || two == 35 || two == 36 || two == 37 || two == 38;
+            case 4 -> true;
+            case 5 -> two >= 50 && two <= 58;
+            case 6 -> two == 60 || two == 62 || two == 63 || two == 64 || two == 65 || two == 67;
+            default -> false;
+        };
     }
 
     /**

@@ -44,6 +44,7 @@ class RedactorTest {
             "Tracking: 9400 1000 0000 0000 0000 00",     // USPS tracking number
             "Where is my order #21265?",
             "Order #4111111111111111 was cancelled.",    // after '#': an order id, whatever its digits
+            "Seasons 2015 2016 2017 2018 and 2000 2010 2020 2024.",  // Luhn-valid lists of years: no card starts 20xx
             "ISBN 978-3-16-148410-0 and 9783161484100",
             "It costs $1,299.99 or €49.90, total 1 000 000 points.",
             "Version 2.10.4 (build 17.0.2) and v1.2.3.4 are out.",
