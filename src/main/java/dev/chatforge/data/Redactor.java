@@ -418,14 +418,15 @@ public final class Redactor {
             return groupEnds[k] - groupStarts[k];
         }
 
-        /** Four groups of 1-3 digits, each <= 255, joined by dots only. */
+        /** Four groups of 1-3 digits, each <= 255 and without leading zeros, joined by dots only. */
         boolean isIpv4(String s, int g) {
             if (g != 4 || plus || paren || separatorsUsed(g) != DOT) {
                 return false;
             }
             for (int k = 0; k < 4; k++) {
-                if (size(k) > 3 || Integer.parseInt(s, groupStarts[k], groupEnds[k], 10) > 255) {
-                    return false;
+                if (size(k) > 3 || Integer.parseInt(s, groupStarts[k], groupEnds[k], 10) > 255
+                        || (size(k) > 1 && s.charAt(groupStarts[k]) == '0')) {
+                    return false;  // "1.200.000.000" is an amount: addresses are written without leading zeros
                 }
             }
             return s.charAt(groupStarts[0]) != '0';
