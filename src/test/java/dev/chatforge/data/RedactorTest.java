@@ -95,7 +95,7 @@ class RedactorTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"Meet at 12:30:45 or 10:30.", "MAC 00:1A:2B:3C:4D:5E", "Not an IP: 300.1.1.1 or 1.2.3",
+    @ValueSource(strings = {"Meet at 12:30:45 or 10:30.", "MAC 00:1A:2B:3C:4D:5E", "Not an IP: 300.1.1.1 or 1.2.3", "A budget of 1.200.000.000 euros.",
             "Use std::vector and a::b.", "Ratio 16:9, score 3:2:1."})
     void notIpAddresses(String text) {
         assertEquals(text, redact(text));
