@@ -19,6 +19,8 @@ import java.util.Set;
  * letter or after {@code #}/{@code $}; plain URLs without credentials or a query.
  */
 public final class Redactor {
+    private static final PiiType[] TYPES = PiiType.values();  // values() copies its array on every call
+
     private final Set<PiiType> types;
     private final String[] placeholders = new String[PiiType.values().length];
 
@@ -64,7 +66,7 @@ public final class Redactor {
         for (int k = 0; k < spans.size; k++) {
             int start = spans.starts[k];
             int end = spans.ends[k];
-            PiiType type = PiiType.values()[spans.kinds[k]];
+            PiiType type = TYPES[spans.kinds[k]];
             out.append(s, last, start).append(placeholders[type.ordinal()]);
             tally.redacted(type, s, start, end);
             last = end;
