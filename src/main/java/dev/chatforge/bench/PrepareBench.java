@@ -1,5 +1,6 @@
 package dev.chatforge.bench;
 
+import dev.chatforge.data.CleaningConfig;
 import dev.chatforge.data.InputSpec;
 import dev.chatforge.data.PrepareConfig;
 import dev.chatforge.data.PrepareStage;
@@ -11,6 +12,8 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
@@ -19,8 +22,10 @@ import java.util.SplittableRandom;
  * multi-turn, ~3% non-ASCII, ~2% duplicates) into a temporary folder, runs the whole stage on
  * it with the default config, and reports MB of input per second, end to end.
  *
- * <p>Usage: {@code PrepareBench [MB | FILE.jsonl]}: the size of the synthetic file (default 200),
- * or an existing JSONL file to time instead.
+ * <p>Usage: {@code PrepareBench [--redact] [MB | FILE.jsonl]}: the size of the synthetic file
+ * (default 200), or an existing JSONL file to time instead. {@code --redact} turns on every
+ * content step (redaction of all six kinds, a 200-entry block list of words and phrases that masks, the letter and
+ * repetition filters) and plants personal data in about one synthetic record in ten.
  */
 public final class PrepareBench {
     private PrepareBench() {}
@@ -42,7 +47,10 @@ public final class PrepareBench {
      * costs while the JIT compiles), then timed on the whole input, which is what a large corpus
      * sees once the JIT has warmed up. Both figures are printed.
      */
-    public static double run(String[] args) {
+    public static double run(String[] arguments) {
+        List<String> rest = new ArrayList<>(List.of(arguments));
+        boolean redact = rest.remove("--redact");
+        String[] args = rest.toArray(String[]::new);
         Path given = args.length > 0 && !args[0].matches("\\d+") ? Path.of(args[0]) : null;
         int megabytes = args.length > 0 && given == null ? Integer.parseInt(args[0]) : 200;
         Path dir;
@@ -54,12 +62,17 @@ public final class PrepareBench {
         try {
             Path input = given != null ? given : dir.resolve("dialogues.jsonl");
             if (given == null) {
-                generate(input, megabytes * 1_000_000L);
+                generate(input, megabytes * 1_000_000L, redact);
             }
+            CleaningConfig cleaning = redact ? allContentSteps(dir) : CleaningConfig.defaults();
             Path warmUp = dir.resolve("warm-up.jsonl");
             copyPrefix(input, warmUp, Files.size(input) / 10);
-            Measured cold = measure(warmUp, dir.resolve("prepared-warm-up"));
-            Measured timed = measure(input, dir.resolve("prepared"));
+            Measured cold = measure(warmUp, dir.resolve("prepared-warm-up"), cleaning);
+            Measured timed = measure(input, dir.resolve("prepared"), cleaning);
+            if (redact) {
+                System.out.println("prepare bench: with redaction (email, phone, card, iban, ip, url), a masking block list "
+                        + "and the letter/repetition filters on");
+            }
             // Wall time depends on what else the machine runs; CPU time shows the work the stage itself does.
             System.out.printf(Locale.ROOT, "prepare bench: warm-up (cold JIT) %.1f MB in %.2f s: %.1f MB/s (%.2f CPU-s)%n",
                     cold.megabytes(), cold.seconds(), cold.rate(), cold.cpuSeconds());
@@ -81,9 +94,26 @@ public final class PrepareBench {
         }
     }
 
-    private static Measured measure(Path input, Path output) throws IOException {
+    /** Every content step on, as a user who cleans customer chats would set them. */
+    private static CleaningConfig allContentSteps(Path dir) throws IOException {
+        Path blockList = dir.resolve("block-list.txt");
+        List<String> entries = new ArrayList<>();
+        for (int i = 0; i < 196; i++) {
+            entries.add("blockedword" + i);  // never in the corpus: the cost of looking every word up
+        }
+        // Words and phrases, as block lists usually are. No regular expression: each one scans the whole
+        // text at about the speed of all the rest of prepare together (docs/prepare.md).
+        entries.addAll(List.of("scam", "scammer", "go away", "free money"));
+        Files.write(blockList, entries);
+        return CleaningConfig.defaults()
+                .withRedact(List.of("email", "phone", "card", "iban", "ip", "url"))
+                .withBlockList(blockList.toString(), "mask")
+                .withSpamFilters(0.5, 0.5, 0.3);
+    }
+
+    private static Measured measure(Path input, Path output, CleaningConfig cleaning) throws IOException {
         double loadAverage = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-        PrepareConfig config = PrepareConfig.of(output, InputSpec.of(input.toString()));
+        PrepareConfig config = PrepareConfig.of(output, InputSpec.of(input.toString())).withCleaning(cleaning);
         long cpuStart = processCpuNanos();
         long start = System.nanoTime();
         PrepareStage.Result result = PrepareStage.run(config, false);
@@ -114,6 +144,16 @@ public final class PrepareBench {
 
     /** Writes synthetic JSONL until {@code targetBytes}; returns the number of lines. */
     static long generate(Path file, long targetBytes) throws IOException {
+        return generate(file, targetBytes, false);
+    }
+
+    /** Personal data of each kind, planted into about one record in ten with {@code --redact}. */
+    private static final String[] PII = {"jane.doe@example.com", "+44 20 7946 0958", "(555) 123-4567",
+            "4111 1111 1111 1111", "5555-5555-5555-4444", "DE89 3704 0044 0532 0130 00", "192.168.1.20",
+            "https://shop.example.com/track?order=21265&token=9f8e7d"};
+
+    /** As {@link #generate(Path, long)}, with personal data planted when {@code plantPii}. */
+    static long generate(Path file, long targetBytes, boolean plantPii) throws IOException {
         SplittableRandom random = new SplittableRandom(42);
         long written = 0;
         long lines = 0;
@@ -137,6 +177,9 @@ public final class PrepareBench {
                 } else {
                     line.append("{\"user\":\"");
                     sentence(line, random, 6 + random.nextInt(30));
+                    if (plantPii && random.nextInt(10) == 0) {
+                        line.append(" My details: ").append(PII[random.nextInt(PII.length)]).append('.');
+                    }
                     line.append("\",\"agent\":\"");
                     sentence(line, random, 15 + random.nextInt(60));
                     line.append("\"}");

@@ -35,7 +35,7 @@ public class BenchCommand {
         }
     }
 
-    @Command(name = "prepare", description = "Prepare stage throughput on a synthetic JSONL file. Args: [MB | FILE.jsonl] (default 200 MB).")
+    @Command(name = "prepare", description = "Prepare stage throughput on a synthetic JSONL file. Args: [--redact] [MB | FILE.jsonl] (default 200 MB; --redact: redaction, block list and spam filters on).")
     static class Prepare extends Bench {
         @Override
         void run(String[] arguments) {

@@ -64,6 +64,7 @@ public final class Main {
         return switch (stage) {
             case "generate" -> new GenerateCommand();
             case "chat" -> new ChatCommand();
+            case "prepare" -> new PrepareCommand();
             default -> new StageCommand(stage);
         };
     }

@@ -18,7 +18,10 @@ public enum DropReason {
     EMPTY(false),
     TOO_SHORT(false),
     TOO_LONG(false),
-    DUPLICATE(false);
+    DUPLICATE(false),
+    BLOCKED(false),
+    FEW_LETTERS(false),
+    REPETITIVE(false);
 
     private final boolean badInput;
 

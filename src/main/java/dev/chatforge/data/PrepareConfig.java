@@ -105,5 +105,6 @@ public record PrepareConfig(
         checks.check(maxChars == 0 || maxChars >= minChars, "max_chars",
                 "must be >= min_chars (" + minChars + ") or 0 for no limit, got " + maxChars);
         checks.check(valFraction >= 0 && valFraction < 1, "val_fraction", "must be in [0, 1), got " + valFraction);
+        cleaning.validate(checks);
     }
 }

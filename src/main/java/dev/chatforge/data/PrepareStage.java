@@ -59,13 +59,14 @@ public final class PrepareStage {
         boolean overwrite = force || config.overwrite();
         Path output = config.output();
         AtomicFiles.checkWritable(output, overwrite); // before any work
+        RecordCleaner cleaner = new RecordCleaner(config.cleaning(), false);  // reads the block list: fails before any work
 
         Path temp = AtomicFiles.newTempDirectory(output);
         PrepareStats stats = new PrepareStats();
         try {
             List<Manifest.FileEntry> inputs = new ArrayList<>();
             List<Manifest.FileEntry> outputs = new ArrayList<>();
-            process(config, files, temp, stats, inputs, outputs);
+            process(config, files, temp, stats, inputs, outputs, cleaner);
             if (stats.train.records + stats.val.records == 0) {
                 throw nothingKept(files, stats);
             }
@@ -88,6 +89,26 @@ public final class PrepareStage {
                 result.seen(), result.train(), result.val(), result.dropped(),
                 result.dropped() == 0 ? "" : " (" + stats.droppedSummary() + ")",
                 result.bytesRead() / 1e6, result.seconds(), result.megabytesPerSecond(), output);
+        ContentReport.printContentCounts(config.cleaning(), stats.content);
+        return result;
+    }
+
+    /**
+     * Runs the stage without writing anything ({@code prepare --dry-run}): the same reading,
+     * cleaning, filtering and counting, then the counts and a masked sample of what redaction
+     * would replace, so a user can check the settings before a real run.
+     */
+    public static Result dryRun(PrepareConfig config, int samples) {
+        long start = System.nanoTime();
+        List<InputFile> files = resolveInputs(config.inputs());
+        RecordCleaner cleaner = new RecordCleaner(config.cleaning(), true);
+        PrepareStats stats = new PrepareStats();
+        stats.content.keepSamples(samples);
+        process(config, files, null, stats, new ArrayList<>(), new ArrayList<>(), cleaner);
+        stats.seconds = (System.nanoTime() - start) / 1e9;
+        Result result = new Result(config.output(), stats.seen(), stats.train.records, stats.val.records, stats.droppedTotal(),
+                stats.badInput(), stats.bytesRead, stats.seconds);
+        ContentReport.printDryRun(config, stats);
         return result;
     }
 
@@ -143,15 +164,16 @@ public final class PrepareStage {
         return files;
     }
 
+    /** Reads, cleans, filters and writes into {@code dir}; a null {@code dir} writes nothing (the dry run). */
     private static void process(PrepareConfig config, List<InputFile> files, Path dir, PrepareStats stats,
-                                List<Manifest.FileEntry> inputs, List<Manifest.FileEntry> outputs) {
+                                List<Manifest.FileEntry> inputs, List<Manifest.FileEntry> outputs, RecordCleaner cleaner) {
         long totalBytes = files.stream().mapToLong(InputFile::bytes).sum();
         Split split = new Split(config.valFraction(), config.seed());
         SeenHashes seen = new SeenHashes();
-        try (ReadAhead batches = new ReadAhead(files, new TextCleaner(config.cleaning()), CLEANING_THREADS);
+        try (ReadAhead batches = new ReadAhead(files, cleaner, CLEANING_THREADS);
              Progress progress = new Progress(STAGE, totalBytes, "B");
-             RecordWriter train = new RecordWriter(dir.resolve(TRAIN_FILE));
-             RecordWriter val = new RecordWriter(dir.resolve(VAL_FILE))) {
+             RecordWriter train = dir == null ? RecordWriter.discarding() : new RecordWriter(dir.resolve(TRAIN_FILE));
+             RecordWriter val = dir == null ? RecordWriter.discarding() : new RecordWriter(dir.resolve(VAL_FILE))) {
             for (List<Object> batch; (batch = batches.next()) != null; ) {
                 for (Object item : batch) {
                     if (item instanceof Problem problem) {
@@ -160,13 +182,20 @@ public final class PrepareStage {
                         stats.fileDone(done.path());
                     } else {
                         ReadAhead.Cleaned cleaned = (ReadAhead.Cleaned) item;
-                        keepOrDrop(cleaned.record(), cleaned.hash(), split, seen, config, stats, train, val);
+                        if (cleaned.filtered() != null) {
+                            stats.drop(cleaned.filtered());
+                        } else if (keepOrDrop(cleaned.record(), cleaned.hash(), split, seen, config, stats, train, val)
+                                && cleaned.tally() != null) {
+                            stats.content.add(cleaned.tally(), cleaned.record().source());
+                        }
                     }
                 }
                 progress.update(batches.bytesRead());
             }
-            outputs.add(train.finish());
-            outputs.add(val.finish());
+            if (dir != null) {
+                outputs.add(train.finish());
+                outputs.add(val.finish());
+            }
             stats.bytesRead = batches.bytesRead();
             inputs.addAll(batches.inputEntries());
         } catch (InterruptedException e) {
@@ -188,8 +217,8 @@ public final class PrepareStage {
         }
     }
 
-    /** Filters, de-duplicates and writes one cleaned record to its split. */
-    private static void keepOrDrop(Record record, long hash, Split split, SeenHashes seen, PrepareConfig config,
+    /** Filters, de-duplicates and writes one cleaned record to its split; whether it was kept. */
+    private static boolean keepOrDrop(Record record, long hash, Split split, SeenHashes seen, PrepareConfig config,
                                    PrepareStats stats, RecordWriter train, RecordWriter val) throws IOException {
         long length = 0;
         boolean empty;
@@ -205,19 +234,19 @@ public final class PrepareStage {
         }
         if (empty) {
             stats.drop(DropReason.EMPTY);
-            return;
+            return false;
         }
         if (length < config.minChars()) {
             stats.drop(DropReason.TOO_SHORT);
-            return;
+            return false;
         }
         if (config.maxChars() > 0 && length > config.maxChars()) {
             stats.drop(DropReason.TOO_LONG);
-            return;
+            return false;
         }
         if (config.dedup() && !seen.add(hash)) {
             stats.drop(DropReason.DUPLICATE);
-            return;
+            return false;
         }
         Record out = new Record(ContentHash.hex(hash), record.source(), record.text(), record.messages());
         if (split.isValidation(hash)) {
@@ -227,5 +256,6 @@ public final class PrepareStage {
             train.write(out);
             stats.train.add(out, length);
         }
+        return true;
     }
 }

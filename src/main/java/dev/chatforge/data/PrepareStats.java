@@ -44,6 +44,8 @@ final class PrepareStats {
     final SplitCounts val = new SplitCounts();
     final EnumMap<DropReason, Long> dropped = new EnumMap<>(DropReason.class);
     final List<String> firstProblems = new ArrayList<>();
+    /** Redaction and block-list masking in the kept records. */
+    final CleaningCounts content = new CleaningCounts();
     /** Records seen and kept from one input file. */
     record InputCounts(String path, long seen, long kept) {}
 
@@ -113,6 +115,7 @@ final class PrepareStats {
             n.put("records_seen", counts.seen());
             n.put("records_kept", counts.kept());
         }
+        content.addTo(node);
         node.put("bytes_read", bytesRead);
         node.put("seconds", Math.round(seconds * 1000) / 1000.0);
         firstProblems.forEach(node.putArray("first_problems")::add);

@@ -35,8 +35,12 @@ final class ReadAhead implements AutoCloseable {
     private static final int BATCH_SIZE = 512;
     private static final int BATCHES_AHEAD = 16;
 
-    /** A cleaned record with its content hash, computed on the pool too (it reads every char). */
-    record Cleaned(Record record, long hash) {}
+    /**
+     * A cleaned record with its content hash, computed on the pool too (it reads every char); or
+     * the reason a content filter dropped it ({@code filtered}, hash 0). {@code tally}: what
+     * masking and redaction did, null when nothing.
+     */
+    record Cleaned(Record record, long hash, DropReason filtered, CleaningTally tally) {}
 
     /** Marks the end of one input file in the stream of items, so the caller can count per file. */
     record FileDone(String path) {}
@@ -53,7 +57,7 @@ final class ReadAhead implements AutoCloseable {
     private final List<Manifest.FileEntry> inputEntries = new ArrayList<>();
     private boolean ended;
 
-    ReadAhead(List<PrepareStage.InputFile> files, TextCleaner cleaner, int cleaningThreads) {
+    ReadAhead(List<PrepareStage.InputFile> files, RecordCleaner cleaner, int cleaningThreads) {
         AtomicInteger threadNumber = new AtomicInteger();
         cleaners = Executors.newFixedThreadPool(cleaningThreads, task -> {
             Thread t = new Thread(task, "prepare-clean-" + threadNumber.incrementAndGet());
@@ -118,7 +122,7 @@ final class ReadAhead implements AutoCloseable {
         }
     }
 
-    private void readAll(List<PrepareStage.InputFile> files, TextCleaner cleaner) {
+    private void readAll(List<PrepareStage.InputFile> files, RecordCleaner cleaner) {
         try {
             BatchingSink sink = new BatchingSink(cleaner);
             for (PrepareStage.InputFile file : files) {
@@ -157,10 +161,10 @@ final class ReadAhead implements AutoCloseable {
 
     /** Collects what a reader finds into batches and hands each to the cleaning pool. */
     private final class BatchingSink implements RecordSink {
-        private final TextCleaner cleaner;
+        private final RecordCleaner cleaner;
         private List<Object> items = new ArrayList<>(BATCH_SIZE);
 
-        BatchingSink(TextCleaner cleaner) {
+        BatchingSink(RecordCleaner cleaner) {
             this.cleaner = cleaner;
         }
 
@@ -191,9 +195,7 @@ final class ReadAhead implements AutoCloseable {
                 queue.put(cleaners.submit(() -> {
                     batch.replaceAll(item -> {
                         if (item instanceof Record r) {
-                            // Lone surrogates are not text, whatever the cleaning keeps: U+FFFD.
-                            Record clean = LoneSurrogates.replace(cleaner.clean(r));
-                            return new Cleaned(clean, ContentHash.of(clean));
+                            return cleaner.clean(r);
                         }
                         return item;
                     });

@@ -35,7 +35,8 @@ final class RecordWriter implements AutoCloseable {
 
     RecordWriter(Path file) throws IOException {
         this.file = file;
-        this.out = new BufferedOutputStream(new DigestOutputStream(Files.newOutputStream(file), digest), 1 << 16);
+        OutputStream target = file == null ? OutputStream.nullOutputStream() : Files.newOutputStream(file);
+        this.out = new BufferedOutputStream(new DigestOutputStream(target, digest), 1 << 16);
         this.json = FACTORY.createGenerator(out);
         json.setRootValueSeparator(null);  // we write our own newline after each record
     }
@@ -66,9 +67,17 @@ final class RecordWriter implements AutoCloseable {
         json.writeRaw('\n');
     }
 
-    /** Closes the file and describes it for the manifest (path relative to its folder). */
+    /** A writer that writes nothing: for prepare's dry run, which counts what it would write. */
+    static RecordWriter discarding() throws IOException {
+        return new RecordWriter(null);
+    }
+
+    /** Closes the file and describes it for the manifest (path relative to its folder); null when discarding. */
     Manifest.FileEntry finish() throws IOException {
         close();
+        if (file == null) {
+            return null;
+        }
         return new Manifest.FileEntry(file.getFileName().toString(), Files.size(file), HexFormat.of().formatHex(digest.digest()));
     }
 
