@@ -8,9 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.chatforge.data.Record;
 import dev.chatforge.io.Json;
 import dev.chatforge.io.Manifest;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,15 +28,9 @@ class PrepareCliTest {
     private String stderr = "";
 
     private int run(String... args) {
-        PrintStream saved = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            return Main.run(args);
-        } finally {
-            System.setErr(saved);
-            stderr = captured.toString(StandardCharsets.UTF_8);
-        }
+        CliRun result = CliRun.of(args);
+        stderr = result.err();
+        return result.code();
     }
 
     private Path config(String yaml) throws IOException {

@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -21,15 +18,9 @@ class PrepareDryRunCliTest {
     private String stderr = "";
 
     private int run(String... args) {
-        PrintStream saved = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            return Main.run(args);
-        } finally {
-            System.setErr(saved);
-            stderr = captured.toString(StandardCharsets.UTF_8);
-        }
+        CliRun result = CliRun.of(args);
+        stderr = result.err();
+        return result.code();
     }
 
     private Path config(String cleaning) throws IOException {

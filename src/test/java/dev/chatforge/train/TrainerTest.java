@@ -210,36 +210,29 @@ class TrainerTest {
 
     @Test
     void nanLossStopsWithAClearMessageAndKeepsTheLastGoodCheckpoint(@TempDir Path out) {
-        ArrayTokenSource data = ArrayTokenSource.random(3000, 32, 7);
-        TrainOptions o = options(4, 1, 10, LrSchedule.constant(1e-3), 2);
-        try (GPT2 model = GPT2.create(TINY, Device.cpu(), 7); AdamW adamW = Trainer.newOptimizer(model, o)) {
-            Trainer trainer = trainer(model, adamW, TrainerState.start(1, null), o, out, new RandomWindows(data, 16, 1), data)
-                    .onStep(s -> {
-                        if (s.step() == 2) { // after the step-2 checkpoint, poison a weight
-                            NDArray w = model.parameters().get("transformer.h.0.mlp.c_fc.weight");
-                            try (NDManager scratch = model.manager().newSubManager()) {
-                                float[] nanFirst = new float[Math.toIntExact(w.size())];
-                                nanFirst[0] = Float.NaN;
-                                w.addi(scratch.create(nanFirst, w.getShape()));
-                            }
-                        }
-                    });
-            TrainingDivergedException e = assertThrows(TrainingDivergedException.class, trainer::run);
-            assertTrue(e.getMessage().contains("loss is NaN") && e.getMessage().contains("at step 3")
-                    && e.getMessage().contains("(step 2)"), e.getMessage());
-        }
+        TrainingDivergedException e = divergeAfterStep(2, 2, out); // after the step-2 checkpoint
+        assertTrue(e.getMessage().contains("loss is NaN") && e.getMessage().contains("at step 3")
+                && e.getMessage().contains("(step 2)"), e.getMessage());
         assertEquals(2, TrainerState.read(RunFolder.at(out, null).latest()).step());
     }
 
     /** A run that diverges before its first checkpoint names none: latest/ does not exist. */
     @Test
     void divergingBeforeTheFirstCheckpointNamesNoCheckpoint(@TempDir Path out) {
+        TrainingDivergedException e = divergeAfterStep(1, 5, out);
+        assertTrue(e.getMessage().contains("at step 2") && e.getMessage().contains("No checkpoint was saved before it")
+                && !e.getMessage().contains("latest"), e.getMessage());
+        assertFalse(Files.exists(RunFolder.at(out, null).latest()));
+    }
+
+    /** Trains a tiny model, puts a NaN into a weight after {@code step}, and returns how the run stopped. */
+    private static TrainingDivergedException divergeAfterStep(int step, int evalInterval, Path out) {
         ArrayTokenSource data = ArrayTokenSource.random(3000, 32, 7);
-        TrainOptions o = options(4, 1, 10, LrSchedule.constant(1e-3), 5);
+        TrainOptions o = options(4, 1, 10, LrSchedule.constant(1e-3), evalInterval);
         try (GPT2 model = GPT2.create(TINY, Device.cpu(), 7); AdamW adamW = Trainer.newOptimizer(model, o)) {
             Trainer trainer = trainer(model, adamW, TrainerState.start(1, null), o, out, new RandomWindows(data, 16, 1), data)
                     .onStep(s -> {
-                        if (s.step() == 1) {
+                        if (s.step() == step) {
                             NDArray w = model.parameters().get("transformer.h.0.mlp.c_fc.weight");
                             try (NDManager scratch = model.manager().newSubManager()) {
                                 float[] nanFirst = new float[Math.toIntExact(w.size())];
@@ -248,11 +241,8 @@ class TrainerTest {
                             }
                         }
                     });
-            TrainingDivergedException e = assertThrows(TrainingDivergedException.class, trainer::run);
-            assertTrue(e.getMessage().contains("at step 2") && e.getMessage().contains("No checkpoint was saved before it")
-                    && !e.getMessage().contains("latest"), e.getMessage());
+            return assertThrows(TrainingDivergedException.class, trainer::run);
         }
-        assertFalse(Files.exists(RunFolder.at(out, null).latest()));
     }
 
     /**
