@@ -7,7 +7,9 @@ import dev.chatforge.io.AtomicFiles;
 import dev.chatforge.io.StageInputException;
 import dev.chatforge.model.GPT2;
 import dev.chatforge.model.GPT2Config;
+import dev.chatforge.model.CheckpointWeights;
 import dev.chatforge.model.SafeTensors;
+import dev.chatforge.tokenizer.VocabAndMerges;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -49,18 +51,26 @@ public record Checkpoint(Path dir, GPT2Config config, GPT2 model, Path tokenizer
                     + "or point to a folder with config.json and model.safetensors)");
         }
         GPT2Config config = GPT2Config.read(dir);
-        Path weights = dir.resolve(WEIGHTS);
+        Path weights = weightsFile(dir);
         GPT2 model;
         try (NDManager loading = NDManager.newBaseManager(device)) {
-            Map<String, NDArray> tensors = SafeTensors.read(weights, loading);
+            Map<String, NDArray> tensors = CheckpointWeights.read(dir, loading);
             model = GPT2.fromTensors(config, device, tensors);
         } catch (IllegalArgumentException e) {
             throw new StageInputException(weights + ": does not match " + dir.resolve(GPT2Config.FILE_NAME) + ": "
                     + e.getMessage(), e);
         }
-        Path tokenizer = dir.resolve(TOKENIZER);
+        // A Hub folder may have vocab.json + merges.txt instead of tokenizer.json (older repositories).
+        Path tokenizer = VocabAndMerges.tokenizerOf(dir);
         TrainerState state = Files.exists(dir.resolve(TrainerState.FILE_NAME)) ? TrainerState.read(dir) : null;
-        return new Checkpoint(dir, config, model, Files.exists(tokenizer) ? tokenizer : null, state);
+        return new Checkpoint(dir, config, model, tokenizer, state);
+    }
+
+    /** The file that identifies a checkpoint's weights: model.safetensors, or a sharded model's index. */
+    public static Path weightsFile(Path dir) {
+        Path single = dir.resolve(WEIGHTS);
+        Path index = dir.resolve(CheckpointWeights.INDEX);
+        return !Files.exists(single) && Files.exists(index) ? index : single;
     }
 
     /** Restores the AdamW moments saved beside the weights (for resuming). */
