@@ -42,7 +42,7 @@ public final class VocabAndMerges {
             ObjectNode model = (ObjectNode) root.get("model");
             model.put("continuing_subword_prefix", ""); // as the Hub's gpt2/tokenizer.json has them
             model.put("end_of_word_suffix", "");
-            return (Json.MAPPER.writeValueAsString(root) + "\n").getBytes(StandardCharsets.UTF_8);
+            return (Json.COMPACT.writeValueAsString(root) + "\n").getBytes(StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
