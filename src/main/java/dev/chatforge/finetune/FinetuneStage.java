@@ -13,6 +13,8 @@ import dev.chatforge.model.GPT2Config;
 import dev.chatforge.tokenizer.ChatTokenizer;
 import dev.chatforge.tokenizer.TokenFile;
 import dev.chatforge.tokenizer.TokenSource;
+import dev.chatforge.tokenizer.TokenizerExtension;
+import dev.chatforge.tokenizer.VocabAndMerges;
 import dev.chatforge.train.AdamW;
 import dev.chatforge.train.Checkpoint;
 import dev.chatforge.train.Devices;
@@ -55,7 +57,8 @@ public final class FinetuneStage {
         }
         GPT2Config modelConfig = GPT2Config.read(parent);
         TokenizedData data = TokenizedData.read(config.data());
-        Path tokenizerFile = requireSameTokenizer(parent, data, modelConfig);
+        TokenizerExtension vocabulary = requireSameTokenizer(parent, data, modelConfig);
+        Path tokenizerFile = vocabulary.tokenizer();
         int block = config.blockSize() == null ? modelConfig.nPositions() : config.blockSize();
         if (block > modelConfig.nPositions()) {
             throw new dev.chatforge.config.ConfigException("key 'finetune.block_size': must be <= the checkpoint's "
@@ -96,7 +99,7 @@ public final class FinetuneStage {
         }
         Device device = Devices.resolve(config.device());
         Engine.getInstance().setRandomSeed((int) config.seed());
-        String parentSha256 = Hashing.sha256(parent.resolve(Checkpoint.WEIGHTS));
+        String parentSha256 = Hashing.sha256(Checkpoint.weightsFile(parent));
         ObjectNode run = Json.MAPPER.createObjectNode();
         run.put("stage", "finetune");
         run.put("parent", parent.toString());
@@ -105,6 +108,10 @@ public final class FinetuneStage {
         run.put("chat_template", template.wireName());
         run.put("train_on", config.trainOn().wireName());
         run.set("config", Json.MAPPER.valueToTree(config));
+        if (!vocabulary.appended().isEmpty()) {
+            run.put("base_vocab_size", vocabulary.baseVocab());
+            vocabulary.appended().forEach(run.withArray("appended_special_tokens")::add);
+        }
         TrainOptions options = new TrainOptions(config.batchSize(), config.gradAccum(), config.maxSteps(),
                 config.schedule(), config.beta1(), config.beta2(), 1e-8, config.weightDecay(), config.gradClip(),
                 config.evalInterval(), config.evalWindows(), config.logInterval(), config.seed(), out, tokenizerFile, run);
@@ -113,7 +120,8 @@ public final class FinetuneStage {
         boolean[] stoppedEarly = {false};
         TrainerState end;
         Path latest = Trainer.latest(out);
-        try (Checkpoint checkpoint = Checkpoint.load(resume ? latest : parent, device);
+        try (Checkpoint checkpoint = Checkpoint.load(resume ? latest : parent, device)
+                .withVocabSize(vocabulary.vocabSize());
              AdamW optimizer = Trainer.newOptimizer(checkpoint.model(), options)) {
             TrainerState start;
             if (resume) {
@@ -171,25 +179,27 @@ public final class FinetuneStage {
 
     /**
      * The data's tokenizer must be the checkpoint's: same ids for the same text. Compared by
-     * content hash (a vocabulary of the same size can still map text to other ids).
+     * content (a vocabulary of the same size can still map text to other ids); special tokens
+     * appended after the checkpoint's ids (by tokenize) are allowed, the model grows to match.
      */
-    static Path requireSameTokenizer(Path checkpoint, TokenizedData data, GPT2Config modelConfig) {
-        Path own = checkpoint.resolve(Checkpoint.TOKENIZER);
-        if (!Files.exists(own)) {
+    static TokenizerExtension requireSameTokenizer(Path checkpoint, TokenizedData data, GPT2Config modelConfig) {
+        Path own = VocabAndMerges.tokenizerOf(checkpoint);
+        if (own == null) {
+            own = checkpoint.resolve(Checkpoint.TOKENIZER);
             throw new StageInputException(own + ": not found; the checkpoint must carry the tokenizer it was trained "
                     + "with, to check that " + data.dir() + " was tokenized with it");
         }
         Path theirs = data.tokenizer();
-        String hint = "; tokenize the dialogues with the checkpoint's tokenizer (tokenize section: tokenizer: " + own + ")";
-        if (data.vocabSize() != modelConfig.vocabSize()) {
+        Path named = Files.exists(checkpoint.resolve(Checkpoint.TOKENIZER)) ? checkpoint.resolve(Checkpoint.TOKENIZER)
+                : checkpoint.resolve(VocabAndMerges.VOCAB);
+        String hint = "; tokenize the dialogues with the checkpoint's tokenizer (tokenize section: tokenizer: " + named + ")";
+        // The same tokenizer, or the same plus special tokens tokenize appended (the model then grows).
+        TokenizerExtension extension = TokenizerExtension.of(own, theirs, hint);
+        if (extension.baseVocab() != modelConfig.vocabSize() || data.vocabSize() != extension.vocabSize()) {
             throw new StageInputException(theirs + ": vocabulary of " + data.vocabSize() + " tokens, but the checkpoint "
                     + checkpoint + " has vocab_size " + modelConfig.vocabSize() + hint);
         }
-        if (!Hashing.sha256(own).equals(Hashing.sha256(theirs))) {
-            throw new StageInputException(theirs + ": differs from the checkpoint's " + own
-                    + " (the same text would get other ids)" + hint);
-        }
-        return own;
+        return extension;
     }
 
     private static PackedWindows pack(ConversationPacker packer, TokenFile file) {
@@ -225,7 +235,7 @@ public final class FinetuneStage {
                                       PackedWindows train, TrainerState end, Double initial, boolean stoppedEarly,
                                       boolean validated) {
         List<Manifest.FileEntry> inputs = new ArrayList<>();
-        inputs.add(Manifest.FileEntry.of(parent.resolve(Checkpoint.WEIGHTS), null));
+        inputs.add(Manifest.FileEntry.of(Checkpoint.weightsFile(parent), null));
         for (Manifest.FileEntry e : data.manifest().outputs()) {
             inputs.add(new Manifest.FileEntry(data.dir().resolve(e.path()).toString(), e.bytes(), e.sha256()));
         }
@@ -235,6 +245,7 @@ public final class FinetuneStage {
         stats.put("parent_sha256", run.path("parent_sha256").asText());
         stats.put("chat_template", run.path("chat_template").asText());
         stats.put("train_on", config.trainOn().wireName());
+        stats.set("appended_special_tokens", run.get("appended_special_tokens"));
         stats.put("train_windows", train.count());
         stats.put("train_trained_tokens", train.trainedTokens());
         stats.put("step", end.step());

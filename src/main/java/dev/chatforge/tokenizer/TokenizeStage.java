@@ -70,9 +70,12 @@ public final class TokenizeStage {
             Path tokenizerFile = tmp.resolve(TOKENIZER_FILE);
             ObjectNode tokenizerStats = Json.MAPPER.createObjectNode();
             if (config.tokenizer() != null) {
-                TokenizerJson.read(config.tokenizer()); // byte-level BPE, or a clear error
-                Files.copy(config.tokenizer(), tokenizerFile);
+                if (!config.tokenizer().getFileName().toString().equals(VocabAndMerges.VOCAB)) {
+                    TokenizerJson.read(config.tokenizer()); // byte-level BPE, or a clear error naming the file
+                }
+                Files.write(tokenizerFile, VocabAndMerges.tokenizerJsonBytes(config.tokenizer()));
                 tokenizerStats.put("source", config.tokenizer().toString());
+                appendMissingSpecialTokens(config, tokenizerFile, tokenizerStats);
             } else {
                 train(config, input.resolve("train.jsonl"), tokenizerFile, tokenizerStats, threads);
                 tokenizerStats.put("source", "trained");
@@ -143,6 +146,31 @@ public final class TokenizeStage {
         }
     }
 
+    /**
+     * A given tokenizer (e.g. a pretrained GPT-2's) that lacks special tokens tokenize or the chat
+     * template needs gets them appended after its last id, as transformers' add_special_tokens
+     * does: every text keeps its ids, and finetune grows the model's embedding to match.
+     */
+    private static void appendMissingSpecialTokens(TokenizeConfig config, Path tokenizerFile, ObjectNode stats)
+            throws IOException {
+        List<String> wanted = new ArrayList<>();
+        wanted.add(ChatTemplate.END_OF_TEXT);
+        wanted.addAll(templateTokens(config.chatTemplate()));
+        wanted.addAll(config.specialTokens());
+        TokenizerJson before = TokenizerJson.read(tokenizerFile);
+        List<String> missing = wanted.stream().distinct().filter(t -> !before.vocab().contains(t)).toList();
+        if (missing.isEmpty()) {
+            return;
+        }
+        Files.write(tokenizerFile, TokenizerExtension.append(tokenizerFile, missing));
+        int first = before.vocabSize();
+        System.err.printf(Locale.ROOT, "tokenize: %s lacks special token(s) %s: appended them as ids %d..%d; the "
+                + "tokenizer.json written with the token files has them (finetune grows the model to match)%n",
+                config.tokenizer(), missing, first, first + missing.size() - 1);
+        stats.put("base_vocab_size", first);
+        missing.forEach(stats.withArray("appended_special_tokens")::add);
+    }
+
     /** The special tokens a chat template renders conversations with. */
     static List<String> templateTokens(ChatTemplate template) {
         return template == ChatTemplate.TURNS
@@ -192,7 +220,7 @@ public final class TokenizeStage {
     private static Path requireFile(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new StageInputException(file + ": tokenizer file not found (key 'tokenizer': an existing"
-                    + " tokenizer.json, e.g. a trained checkpoint's; a checkpoint has one once `chatforge train` wrote it)");
+                    + " tokenizer.json, e.g. a trained checkpoint's or a Hub model's, or a vocab.json with merges.txt beside it)");
         }
         return file;
     }

@@ -9,6 +9,7 @@ import dev.chatforge.model.GPT2;
 import dev.chatforge.model.GPT2Config;
 import dev.chatforge.model.CheckpointWeights;
 import dev.chatforge.model.SafeTensors;
+import dev.chatforge.model.VocabularyGrowth;
 import dev.chatforge.tokenizer.VocabAndMerges;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -71,6 +72,23 @@ public record Checkpoint(Path dir, GPT2Config config, GPT2 model, Path tokenizer
         Path single = dir.resolve(WEIGHTS);
         Path index = dir.resolve(CheckpointWeights.INDEX);
         return !Files.exists(single) && Files.exists(index) ? index : single;
+    }
+
+    /**
+     * This checkpoint with room for {@code vocabSize} token ids: the token embedding (the tied LM
+     * head) grown by rows that are the mean of the existing ones, for special tokens appended to
+     * its tokenizer; itself when it has that many already. A grown copy closes this one.
+     */
+    public Checkpoint withVocabSize(int vocabSize) {
+        if (config.vocabSize() >= vocabSize) {
+            return this;
+        }
+        try (this) {
+            System.err.printf("%s: token embedding grown from %d to %d rows for appended special tokens (new rows: "
+                    + "the mean of the existing ones)%n", dir, config.vocabSize(), vocabSize);
+            GPT2 grown = VocabularyGrowth.grow(model, vocabSize);
+            return new Checkpoint(dir, grown.config(), grown, tokenizer, state);
+        }
     }
 
     /** Restores the AdamW moments saved beside the weights (for resuming). */
