@@ -72,6 +72,8 @@ public class InitModelCommand implements Callable<Integer> {
             try (GPT2 model = GPT2.create(config, Device.cpu(), seed)) {
                 layout.write(model, tmp);
             }
+            // Temporary folders are owner-only; a published model is shared like any output.
+            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
             AtomicFiles.publishDirectory(tmp, output, force);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot write " + output + ": " + e.getMessage(), e);

@@ -3,6 +3,9 @@ package dev.chatforge.train;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.chatforge.chat.ChatTemplate;
+import dev.chatforge.chat.TransformersFiles;
 import dev.chatforge.io.AtomicFiles;
 import dev.chatforge.io.StageInputException;
 import dev.chatforge.model.GPT2;
@@ -25,6 +28,8 @@ import java.util.Map;
  *   config.json             model config, Hugging Face GPT-2 key names
  *   model.safetensors       weights, Hugging Face GPT-2 names and (Conv1D) layout
  *   tokenizer.json          the tokenizer the model was trained with
+ *   tokenizer_config.json   for transformers: tokenizer class, special tokens, Jinja chat_template
+ *   special_tokens_map.json, generation_config.json   (likewise; see chat.TransformersFiles)
  *   trainer_state.json      step, tokens seen, learning rate, losses, data-sampler position, seed
  *   optimizer.safetensors   AdamW moments (latest checkpoints only; what resume needs)
  *   metrics.jsonl           the metrics up to this step
@@ -122,6 +127,10 @@ public record Checkpoint(Path dir, GPT2Config config, GPT2 model, Path tokenizer
             }
             if (tokenizerFile != null) {
                 Files.copy(tokenizerFile, tmp.resolve(TOKENIZER));
+                // tokenizer_config.json (with the Jinja chat template) etc.: the folder loads in transformers as is.
+                JsonNode template = state.run() == null ? null : state.run().get("chat_template");
+                TransformersFiles.write(tmp, tmp.resolve(TOKENIZER), model.config().nPositions(),
+                        template == null ? ChatTemplate.TURNS : ChatTemplate.parse(template.asText()));
             }
             if (metricsFile != null && Files.exists(metricsFile)) {
                 Files.copy(metricsFile, tmp.resolve(MetricsLog.FILE_NAME));
