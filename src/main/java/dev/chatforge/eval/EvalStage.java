@@ -11,6 +11,8 @@ import dev.chatforge.io.Progress;
 import dev.chatforge.io.StageInputException;
 import dev.chatforge.model.GPT2Config;
 import dev.chatforge.tokenizer.TokenFile;
+import dev.chatforge.tokenizer.TokenizerExtension;
+import dev.chatforge.tokenizer.VocabAndMerges;
 import dev.chatforge.train.Checkpoint;
 import dev.chatforge.train.Devices;
 import dev.chatforge.train.TokenizedData;
@@ -33,14 +35,20 @@ public final class EvalStage {
         TokenizedData data = TokenizedData.read(config.data());
         TokenFile tokens = data.open(config.split());
         GPT2Config modelConfig = GPT2Config.read(requireFolder(config.checkpoint()));
-        if (tokens.vocabSize() != modelConfig.vocabSize()) {
+        int vocab = modelConfig.vocabSize();
+        if (tokens.vocabSize() > vocab) {
+            // Data tokenized with the checkpoint's tokenizer plus appended chat tokens (a Hub GPT-2
+            // before fine-tuning): scored with mean embedding rows for them, as finetune starts.
+            vocab = appendedVocabulary(config, tokens, vocab);
+        }
+        if (tokens.vocabSize() != vocab) {
             throw new StageInputException(tokens.path() + ": token ids from a vocabulary of " + tokens.vocabSize()
                     + ", but the checkpoint " + config.checkpoint() + " has vocab_size " + modelConfig.vocabSize()
                     + "; tokenize the data with the checkpoint's tokenizer.json");
         }
         Path ownTokenizer = config.checkpoint().resolve(Checkpoint.TOKENIZER);
         Path dataTokenizer = config.data().resolve(Checkpoint.TOKENIZER);
-        if (Files.exists(ownTokenizer) && Files.exists(dataTokenizer)
+        if (vocab == modelConfig.vocabSize() && Files.exists(ownTokenizer) && Files.exists(dataTokenizer)
                 && !Hashing.sha256(ownTokenizer).equals(Hashing.sha256(dataTokenizer))) {
             throw new StageInputException(tokens.path() + ": was tokenized with " + dataTokenizer + ", which differs from "
                     + "the checkpoint's " + ownTokenizer + " (same vocabulary size, different tokens); tokenize the data "
@@ -58,7 +66,7 @@ public final class EvalStage {
         Device device = Devices.resolve(config.device());
         Perplexity.Result result;
         long step;
-        try (Checkpoint checkpoint = Checkpoint.load(config.checkpoint(), device);
+        try (Checkpoint checkpoint = Checkpoint.load(config.checkpoint(), device).withVocabSize(vocab);
              Progress progress = new Progress("eval", tokens.size() - 1, "tok")) {
             step = checkpoint.state() == null ? -1 : checkpoint.state().step();
             result = Perplexity.evaluate(checkpoint.model(), tokens, block, stride, config.batchSize(), progress);
@@ -126,6 +134,18 @@ public final class EvalStage {
         return conversations == records
                 ? "agent tokens only (loss mask: agent replies and their end-of-turn)"
                 : "trained tokens only (loss mask: documents and agent turns, not user/system turns)";
+    }
+
+    /** The data's vocabulary when its tokenizer is the checkpoint's plus appended special tokens; else the model's. */
+    private static int appendedVocabulary(EvalConfig config, TokenFile tokens, int modelVocab) {
+        Path own = VocabAndMerges.tokenizerOf(config.checkpoint());
+        Path theirs = config.data().resolve(Checkpoint.TOKENIZER);
+        if (own == null || !Files.exists(theirs)) {
+            return modelVocab;
+        }
+        TokenizerExtension extension = TokenizerExtension.of(own, theirs, "; tokenize the data with the checkpoint's "
+                + "tokenizer.json");
+        return extension.baseVocab() == modelVocab ? extension.vocabSize() : modelVocab;
     }
 
     private static Path requireFolder(Path checkpoint) {

@@ -22,7 +22,8 @@ import java.util.Locale;
  *
  * <p>Manifest stats: {@code vocab_size}, {@code template}, {@code special_tokens} {token: id},
  * {@code has_loss_mask}, {@code element_type}, {@code bytes_per_token}, {@code tokenizer}
- * {source, merges}, and per split {@code splits.train|val}: {file, tokens, text_bytes (UTF-8
+ * {source, merges; for a given tokenizer that lacked special tokens: base_vocab_size,
+ * appended_special_tokens}, and per split {@code splits.train|val}: {file, tokens, text_bytes (UTF-8
  * bytes of the rendered records, without the {@code <|endoftext|>} separators: the denominator
  * of bits per byte), records, conversations, trained_tokens, has_loss_mask}.
  */

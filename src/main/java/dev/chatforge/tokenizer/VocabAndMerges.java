@@ -71,9 +71,8 @@ public final class VocabAndMerges {
     }
 
     /**
-     * {@code file} as a tokenizer.json path: itself, or, for a {@code vocab.json} with a
-     * {@code merges.txt} beside it, or a folder holding either form, the converted tokenizer.json
-     * written to {@code target}.
+     * The tokenizer.json bytes for {@code file}: a tokenizer.json as it is; a {@code vocab.json}
+     * (with {@code merges.txt} beside it), or a folder holding either form, converted.
      */
     public static byte[] tokenizerJsonBytes(Path file) {
         try {

@@ -67,13 +67,15 @@ class HubFinetuneEndToEndTest {
 
         yaml = dir.resolve("gpt2.yaml");
         Files.writeString(yaml, String.join("\n",
-                "pipeline: [prepare, tokenize, finetune, eval]",
+                "pipeline: [prepare, tokenize, eval/before, finetune, eval]",
                 "prepare: {inputs: [{path: " + raw + "}], output: " + dir.resolve("prepared") + ", val_fraction: 0.15}",
                 "tokenize: {input: " + dir.resolve("prepared") + ", output: " + dir.resolve("tokens")
                         + ", tokenizer: " + hub.resolve("tokenizer.json") + "}",
                 "finetune: {checkpoint: " + hub + ", data: " + dir.resolve("tokens") + ", output: " + dir.resolve("ft")
                         + ", block_size: 32, batch_size: 4, max_steps: 12, learning_rate: 5.0e-3, warmup_steps: 2,"
                         + " eval_interval: 6, eval_windows: 8, patience: 0, log_interval: 3, device: cpu}",
+                "eval/before: {checkpoint: " + hub + ", data: " + dir.resolve("tokens") + ", report: "
+                        + dir.resolve("eval-before.json") + ", device: cpu}",
                 "eval: {checkpoint: " + dir.resolve("ft/best") + ", data: " + dir.resolve("tokens") + ", report: "
                         + dir.resolve("eval.json") + ", device: cpu}",
                 ""));
@@ -118,8 +120,24 @@ class HubFinetuneEndToEndTest {
         JsonNode run = Json.MAPPER.readTree(dir.resolve("ft/best/trainer_state.json").toFile()).path("run");
         assertEquals(50257, run.path("base_vocab_size").asInt());
         assertEquals(50261, GPT2Config.read(dir.resolve("ft/best")).vocabSize());
-        JsonNode eval = Json.MAPPER.readTree(dir.resolve("eval.json").toFile());
-        assertTrue(eval.path("loss").asDouble() > 0 && Double.isFinite(eval.path("loss").asDouble()), eval.toString());
+        JsonNode before = Json.MAPPER.readTree(dir.resolve("eval-before.json").toFile());
+        JsonNode after = Json.MAPPER.readTree(dir.resolve("eval.json").toFile());
+        assertEquals(before.path("tokens_scored").asLong(), after.path("tokens_scored").asLong());
+        assertTrue(after.path("loss").asDouble() < before.path("loss").asDouble() - 0.5, before + " -> " + after);
+    }
+
+    @Test
+    void theFineTunedFolderCarriesWhatTransformersReads() throws Exception {
+        Path best = dir.resolve("ft/best");
+        JsonNode config = Json.MAPPER.readTree(best.resolve("config.json").toFile());
+        assertEquals("gpt2", config.path("model_type").asText());
+        assertEquals("GPT2LMHeadModel", config.path("architectures").get(0).asText());
+        assertEquals(50261, config.path("vocab_size").asInt());
+        JsonNode tokenizerConfig = Json.MAPPER.readTree(best.resolve("tokenizer_config.json").toFile());
+        assertTrue(tokenizerConfig.path("chat_template").asText().contains("<|agent|>"), tokenizerConfig.toString());
+        assertEquals("<|end|>", tokenizerConfig.path("added_tokens_decoder").path("50260").path("content").asText());
+        assertEquals("[50260,50256]", Json.MAPPER.readTree(best.resolve("generation_config.json").toFile())
+                .path("eos_token_id").toString());
     }
 
     @Test
