@@ -1,5 +1,6 @@
 package dev.chatforge.chat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chatforge.io.Json;
@@ -7,6 +8,8 @@ import dev.chatforge.tokenizer.TokenizerJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The files Hugging Face transformers reads beside {@code config.json}, {@code model.safetensors}
@@ -58,7 +61,13 @@ public final class TransformersFiles {
 
     /** Writes the three files into {@code dir} for the tokenizer at {@code tokenizerFile}. */
     public static void write(Path dir, Path tokenizerFile, int contextLength, ChatTemplate template) throws IOException {
-        TokenizerJson tokenizer = TokenizerJson.read(tokenizerFile);
+        // Only added_tokens matter here (the tokenizer itself was checked where it was made).
+        List<TokenizerJson.AddedToken> addedTokens = new ArrayList<>();
+        for (JsonNode t : Json.MAPPER.readTree(tokenizerFile.toFile()).path("added_tokens")) {
+            addedTokens.add(new TokenizerJson.AddedToken(t.path("id").asInt(), t.path("content").asText(),
+                    t.path("special").asBoolean(false), true));
+        }
+        TokenizerJson tokenizer = new TokenizerJson(List.of(), List.of(), addedTokens, false);
         String document = tokenizer.addedTokenId(ChatTemplate.END_OF_TEXT) >= 0 ? ChatTemplate.END_OF_TEXT : null;
 
         ObjectNode specials = Json.MAPPER.createObjectNode();

@@ -143,9 +143,12 @@ public final class EvalStage {
         if (own == null || !Files.exists(theirs)) {
             return modelVocab;
         }
-        TokenizerExtension extension = TokenizerExtension.of(own, theirs, "; tokenize the data with the checkpoint's "
-                + "tokenizer.json");
-        return extension.baseVocab() == modelVocab ? extension.vocabSize() : modelVocab;
+        try {
+            TokenizerExtension extension = TokenizerExtension.of(own, theirs, "");
+            return extension.baseVocab() == modelVocab ? extension.vocabSize() : modelVocab;
+        } catch (StageInputException e) {
+            return modelVocab; // not an extension: the vocabulary mismatch is the error to report
+        }
     }
 
     private static Path requireFolder(Path checkpoint) {

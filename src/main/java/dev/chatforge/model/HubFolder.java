@@ -82,9 +82,7 @@ public record HubFolder(String dtype, boolean prefix, boolean maskBuffers, boole
         n.put("activation_function", c.activationFunction());
         n.putArray("architectures").add("GPT2LMHeadModel");
         n.put("attn_pdrop", 0.1);
-        n.put("bos_token_id", c.vocabSize() - 1);
         n.put("embd_pdrop", 0.1);
-        n.put("eos_token_id", c.vocabSize() - 1);
         n.put("initializer_range", c.initializerRange());
         n.put("layer_norm_epsilon", c.layerNormEpsilon());
         n.put("model_type", "gpt2");

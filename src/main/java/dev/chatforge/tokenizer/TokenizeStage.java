@@ -76,7 +76,7 @@ public final class TokenizeStage {
                 }
                 Files.write(tokenizerFile, VocabAndMerges.tokenizerJsonBytes(config.tokenizer()));
                 tokenizerStats.put("source", config.tokenizer().toString());
-                appendMissingSpecialTokens(config, tokenizerFile, tokenizerStats);
+                appendMissingSpecialTokens(config, hasConversations(prepared, input), tokenizerFile, tokenizerStats);
             } else {
                 train(config, input.resolve("train.jsonl"), tokenizerFile, tokenizerStats, threads);
                 tokenizerStats.put("source", "trained");
@@ -152,11 +152,13 @@ public final class TokenizeStage {
      * template needs gets them appended after its last id, as transformers' add_special_tokens
      * does: every text keeps its ids, and finetune grows the model's embedding to match.
      */
-    private static void appendMissingSpecialTokens(TokenizeConfig config, Path tokenizerFile, ObjectNode stats)
-            throws IOException {
+    private static void appendMissingSpecialTokens(TokenizeConfig config, boolean conversations, Path tokenizerFile,
+                                                   ObjectNode stats) throws IOException {
         List<String> wanted = new ArrayList<>();
         wanted.add(ChatTemplate.END_OF_TEXT);
-        wanted.addAll(templateTokens(config.chatTemplate()));
+        if (conversations) { // plain text keeps the vocabulary as it is (a Hub model scores it unchanged)
+            wanted.addAll(templateTokens(config.chatTemplate()));
+        }
         wanted.addAll(config.specialTokens());
         TokenizerJson before = TokenizerJson.read(tokenizerFile);
         List<String> missing = wanted.stream().distinct().filter(t -> !before.vocab().contains(t)).toList();
@@ -170,6 +172,37 @@ public final class TokenizeStage {
                 config.tokenizer(), missing, first, first + missing.size() - 1);
         stats.put("base_vocab_size", first);
         missing.forEach(stats.withArray("appended_special_tokens")::add);
+    }
+
+    /** Whether the prepared splits hold conversations: from prepare's manifest, else by reading them. */
+    private static boolean hasConversations(Manifest prepared, Path input) throws IOException {
+        com.fasterxml.jackson.databind.JsonNode splits = prepared.stats().path("splits");
+        boolean counted = true;
+        long conversations = 0;
+        for (String split : SPLITS) {
+            com.fasterxml.jackson.databind.JsonNode n = splits.path(split).path("conversations");
+            counted &= n.isNumber();
+            conversations += n.asLong(0);
+        }
+        if (counted) {
+            return conversations > 0;
+        }
+        for (String split : SPLITS) {
+            try (var lines = Files.lines(input.resolve(split + ".jsonl"))) {
+                if (lines.anyMatch(line -> !line.isBlank() && readRecord(line).isConversation())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static dev.chatforge.data.Record readRecord(String line) {
+        try {
+            return Json.COMPACT.readValue(line, dev.chatforge.data.Record.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The special tokens a chat template renders conversations with. */
