@@ -15,6 +15,7 @@ import dev.chatforge.tokenizer.TokenSource;
 import dev.chatforge.train.AdamW;
 import dev.chatforge.train.LrSchedule;
 import dev.chatforge.train.RandomWindows;
+import dev.chatforge.train.RunFolder;
 import dev.chatforge.train.TrainOptions;
 import dev.chatforge.train.Trainer;
 import dev.chatforge.train.TrainerState;
@@ -110,10 +111,11 @@ public final class TrainBench {
         ObjectNode result = Json.MAPPER.createObjectNode();
         try (GPT2 model = GPT2.create(config, device, 1)) {
             TrainOptions options = new TrainOptions(batch, 1, steps, LrSchedule.constant(3e-4), 0.9, 0.95, 1e-8, 0.1,
-                    1.0, Integer.MAX_VALUE, 1, Integer.MAX_VALUE, 1, out, null, null);
+                    1.0, Integer.MAX_VALUE, Integer.MAX_VALUE);
             try (AdamW adamW = Trainer.newOptimizer(model, options)) {
                 stepStart[0] = System.nanoTime();
-                new Trainer(model, adamW, TrainerState.start(1, null), options, new RandomWindows(data, block, 1), java.util.List.of())
+                new Trainer(model, adamW, TrainerState.start(1, null), options, new RandomWindows(data, block, 1), java.util.List.of(),
+                        RunFolder.at(out, null))
                         .onStep(s -> {
                             long now = System.nanoTime();
                             long cpuNow = cpuNanos();

@@ -68,17 +68,4 @@ public final class Stages {
         System.err.print("# effective config (" + file.origin() + ")\n" + ConfigFile.toYaml(section, config));
         return config;
     }
-
-    private static StageRunner notYet(String stage) {
-        return (file, section, force) -> {
-            throw new StageNotAvailableException(stage);
-        };
-    }
-
-    /** A stage whose implementation has not landed yet. */
-    static final class StageNotAvailableException extends RuntimeException {
-        StageNotAvailableException(String stage) {
-            super("the '" + stage + "' stage is not available yet in this version of chatforge");
-        }
-    }
 }

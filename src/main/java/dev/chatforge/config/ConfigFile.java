@@ -138,16 +138,22 @@ public final class ConfigFile {
                 throw new ConfigException(sourceOf(name) + ": key '" + name + "': expected a mapping of settings");
             }
             merged = merge((ObjectNode) merged, (ObjectNode) given);
+            // Known keys are the defaults' own: Jackson does not report unknown keys of a record
+            // with an @JsonUnwrapped part (the shared training settings), so they are checked here.
+            List<Object> known = new ArrayList<>();
+            Json.MAPPER.valueToTree(defaults).fieldNames().forEachRemaining(known::add);
+            for (Iterator<String> keys = given.fieldNames(); keys.hasNext(); ) {
+                String key = keys.next();
+                if (!known.contains(key)) {
+                    throw unknownKey(name + "." + key, key, known);
+                }
+            }
         }
         T config;
         try {
             config = Json.MAPPER.treeToValue(merged, type);
         } catch (UnrecognizedPropertyException e) {
-            String key = keyPath(name, e);
-            String suggestion = closest(e.getPropertyName(), e.getKnownPropertyIds());
-            throw new ConfigException(sourceOf(key) + ": unknown key '" + key + "'"
-                    + (suggestion == null ? "" : " (did you mean '" + suggestion + "'?)")
-                    + "; known keys: " + sorted(e.getKnownPropertyIds()));
+            throw unknownKey(keyPath(name, e), e.getPropertyName(), e.getKnownPropertyIds());
         } catch (InvalidFormatException e) {
             String key = keyPath(name, e);
             throw new ConfigException(sourceOf(key) + ": key '" + key + "': expected " + typeName(e.getTargetType())
@@ -172,6 +178,12 @@ public final class ConfigFile {
                     + ": invalid config:\n  " + String.join("\n  ", checks.errors()));
         }
         return config;
+    }
+
+    private ConfigException unknownKey(String keyPath, String key, java.util.Collection<Object> known) {
+        String suggestion = closest(key, known);
+        return new ConfigException(sourceOf(keyPath) + ": unknown key '" + keyPath + "'"
+                + (suggestion == null ? "" : " (did you mean '" + suggestion + "'?)") + "; known keys: " + sorted(known));
     }
 
     /** The effective config of a section as YAML, for the user to see what a stage runs with. */

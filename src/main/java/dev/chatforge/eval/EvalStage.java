@@ -5,17 +5,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chatforge.config.ConfigException;
 import dev.chatforge.io.AtomicFiles;
-import dev.chatforge.io.Hashing;
 import dev.chatforge.io.Json;
 import dev.chatforge.io.Progress;
 import dev.chatforge.io.StageInputException;
 import dev.chatforge.model.GPT2Config;
 import dev.chatforge.tokenizer.TokenFile;
 import dev.chatforge.tokenizer.TokenizerExtension;
-import dev.chatforge.tokenizer.VocabAndMerges;
 import dev.chatforge.train.Checkpoint;
 import dev.chatforge.train.Devices;
 import dev.chatforge.train.TokenizedData;
+import dev.chatforge.train.TokenizerCheck;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -35,25 +34,10 @@ public final class EvalStage {
         TokenizedData data = TokenizedData.read(config.data());
         TokenFile tokens = data.open(config.split());
         GPT2Config modelConfig = GPT2Config.read(requireFolder(config.checkpoint()));
-        int vocab = modelConfig.vocabSize();
-        if (tokens.vocabSize() > vocab) {
-            // Data tokenized with the checkpoint's tokenizer plus appended chat tokens (a Hub GPT-2
-            // before fine-tuning): scored with mean embedding rows for them, as finetune starts.
-            vocab = appendedVocabulary(config, tokens, vocab);
-        }
-        if (tokens.vocabSize() != vocab) {
-            throw new StageInputException(tokens.path() + ": token ids from a vocabulary of " + tokens.vocabSize()
-                    + ", but the checkpoint " + config.checkpoint() + " has vocab_size " + modelConfig.vocabSize()
-                    + "; tokenize the data with the checkpoint's tokenizer.json");
-        }
-        Path ownTokenizer = config.checkpoint().resolve(Checkpoint.TOKENIZER);
-        Path dataTokenizer = config.data().resolve(Checkpoint.TOKENIZER);
-        if (vocab == modelConfig.vocabSize() && Files.exists(ownTokenizer) && Files.exists(dataTokenizer)
-                && !Hashing.sha256(ownTokenizer).equals(Hashing.sha256(dataTokenizer))) {
-            throw new StageInputException(tokens.path() + ": was tokenized with " + dataTokenizer + ", which differs from "
-                    + "the checkpoint's " + ownTokenizer + " (same vocabulary size, different tokens); tokenize the data "
-                    + "with the checkpoint's tokenizer.json");
-        }
+        // Data with special tokens appended to the checkpoint's tokenizer (a Hub GPT-2 before
+        // fine-tuning) is scored with mean embedding rows for them, as finetune starts.
+        TokenizerExtension vocabulary = TokenizerCheck.requireSameOrExtended(config.checkpoint(), modelConfig, data, false);
+        int vocab = vocabulary == null ? modelConfig.vocabSize() : vocabulary.vocabSize();
         int block = modelConfig.nPositions();
         int stride = config.stride() == null ? block : config.stride();
         if (stride > block) {
@@ -134,21 +118,6 @@ public final class EvalStage {
         return conversations == records
                 ? "agent tokens only (loss mask: agent replies and their end-of-turn)"
                 : "trained tokens only (loss mask: documents and agent turns, not user/system turns)";
-    }
-
-    /** The data's vocabulary when its tokenizer is the checkpoint's plus appended special tokens; else the model's. */
-    private static int appendedVocabulary(EvalConfig config, TokenFile tokens, int modelVocab) {
-        Path own = VocabAndMerges.tokenizerOf(config.checkpoint());
-        Path theirs = config.data().resolve(Checkpoint.TOKENIZER);
-        if (own == null || !Files.exists(theirs)) {
-            return modelVocab;
-        }
-        try {
-            TokenizerExtension extension = TokenizerExtension.of(own, theirs, "");
-            return extension.baseVocab() == modelVocab ? extension.vocabSize() : modelVocab;
-        } catch (StageInputException e) {
-            return modelVocab; // not an extension: the vocabulary mismatch is the error to report
-        }
     }
 
     private static Path requireFolder(Path checkpoint) {

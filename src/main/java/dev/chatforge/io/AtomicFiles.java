@@ -9,7 +9,10 @@ import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Stream;
 
 /**
@@ -60,9 +63,11 @@ public final class AtomicFiles {
      */
     public static void publishDirectory(Path tempDir, Path target, boolean overwrite) {
         try {
+            readableByAll(tempDir);
             if (Files.exists(target)) {
                 checkWritable(target, overwrite);
-                Path old = target.resolveSibling(target.getFileName() + ".old-" + System.nanoTime());
+                // a fixed-width, sortable suffix: recoverInterruptedPublish restores the newest
+                Path old = target.resolveSibling(target.getFileName() + ".old-" + String.format("%020d", System.nanoTime()));
                 Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
                 move(tempDir, target);
                 deleteRecursively(old);
@@ -71,6 +76,56 @@ public final class AtomicFiles {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot publish " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Undoes what a kill during {@link #publishDirectory} or {@link #write} can leave beside
+     * {@code target}: when the target was renamed aside ({@code .old-}) but its replacement not
+     * yet moved in, the old one comes back; unfinished temporary copies ({@code .tmp-}) and
+     * renamed-aside copies of a target that exists are removed. Call it only while no other
+     * process writes {@code target}.
+     */
+    public static void recoverInterruptedPublish(Path target) {
+        Path parent = target.toAbsolutePath().getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            return;
+        }
+        String name = target.getFileName().toString();
+        try (Stream<Path> siblings = Files.list(parent)) {
+            List<Path> old = new ArrayList<>();
+            List<Path> tmp = new ArrayList<>();
+            for (Path p : (Iterable<Path>) siblings::iterator) {
+                String n = p.getFileName().toString();
+                if (n.startsWith(name + ".old-")) {
+                    old.add(p);
+                } else if (n.startsWith(name + ".tmp-")) {
+                    tmp.add(p);
+                }
+            }
+            old.sort(Comparator.comparing(p -> p.getFileName().toString()));
+            if (!Files.exists(target) && !old.isEmpty()) {
+                Path newest = old.remove(old.size() - 1);
+                Files.move(newest, target, StandardCopyOption.ATOMIC_MOVE);
+                System.err.println(target + ": restored from " + newest.getFileName() + " (a replacement was interrupted)");
+            }
+            for (Path p : old) {
+                deleteRecursively(p);
+            }
+            for (Path p : tmp) {
+                deleteRecursively(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clean up beside " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Temporary folders are created owner-only; a published output is shared like any other (0755). */
+    private static void readableByAll(Path dir) {
+        try {
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (UnsupportedOperationException | IOException e) {
+            // not a POSIX file system: keep the default
         }
     }
 

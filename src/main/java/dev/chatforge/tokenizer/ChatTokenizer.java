@@ -465,11 +465,6 @@ public final class ChatTokenizer implements AutoCloseable {
         return new String(decodeBytes(ids), StandardCharsets.UTF_8);
     }
 
-    /** The native tokenizer, for callers that need the Hugging Face view itself (tests, tools). */
-    public HuggingFaceTokenizer huggingFace() {
-        return hf;
-    }
-
     @Override
     public void close() {
         caches.remove(); // the calling thread's cache; worker threads' caches go with their threads

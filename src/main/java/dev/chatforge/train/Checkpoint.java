@@ -19,6 +19,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -120,10 +121,10 @@ public record Checkpoint(Path dir, GPT2Config config, GPT2 model, Path tokenizer
         Path tmp = AtomicFiles.newTempDirectory(target);
         try {
             model.config().write(tmp);
-            SafeTensors.write(tmp.resolve(WEIGHTS), model.parameters(), Map.of("step", Long.toString(state.step())));
+            SafeTensors.write(tmp.resolve(WEIGHTS), model.parameters(), orderedMetadata("step", Long.toString(state.step())));
             if (optimizer != null) {
                 SafeTensors.write(tmp.resolve(OPTIMIZER), optimizer.moments(),
-                        Map.of("step", Long.toString(state.step()), "optimizer", "adamw"));
+                        orderedMetadata("step", Long.toString(state.step()), "optimizer", "adamw"));
             }
             if (tokenizerFile != null) {
                 Files.copy(tokenizerFile, tmp.resolve(TOKENIZER));
@@ -136,7 +137,6 @@ public record Checkpoint(Path dir, GPT2Config config, GPT2 model, Path tokenizer
                 Files.copy(metricsFile, tmp.resolve(MetricsLog.FILE_NAME));
             }
             state.write(tmp);
-            readableByAll(tmp);
             AtomicFiles.publishDirectory(tmp, target, true);
         } catch (IOException e) {
             AtomicFiles.deleteQuietly(tmp);
@@ -156,7 +156,6 @@ public record Checkpoint(Path dir, GPT2Config config, GPT2 model, Path tokenizer
                     Files.copy(f, tmp.resolve(f.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
                 }
             }
-            readableByAll(tmp);
             AtomicFiles.publishDirectory(tmp, target, true);
         } catch (IOException e) {
             AtomicFiles.deleteQuietly(tmp);
@@ -164,13 +163,13 @@ public record Checkpoint(Path dir, GPT2Config config, GPT2 model, Path tokenizer
         }
     }
 
-    /** Temporary folders are created owner-only; a published checkpoint is shared like any output. */
-    private static void readableByAll(Path dir) {
-        try {
-            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-        } catch (UnsupportedOperationException | IOException e) {
-            // not a POSIX file system: keep the default
+    /** Header metadata in a fixed order, so the same checkpoint is the same bytes (Map.of's order varies). */
+    private static Map<String, String> orderedMetadata(String... keysAndValues) {
+        Map<String, String> metadata = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            metadata.put(keysAndValues[i], keysAndValues[i + 1]);
         }
+        return metadata;
     }
 
     @Override

@@ -53,6 +53,24 @@ public final class MetricsLog implements AutoCloseable {
         }
     }
 
+    /** The validation loss logged at {@code step} (finetune: step 0 is the parent's), or null. */
+    public static Double valLossAt(Path file, long step) {
+        if (!Files.exists(file)) {
+            return null;
+        }
+        try {
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                JsonNode node = Json.MAPPER.readTree(line);
+                if (node.path("step").asLong(-1) == step && node.has("val_loss")) {
+                    return node.get("val_loss").asDouble();
+                }
+            }
+            return null;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     public static ObjectNode line(long step) {
         return Json.COMPACT.createObjectNode().put("step", step);
     }

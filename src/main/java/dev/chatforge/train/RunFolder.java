@@ -1,59 +1,164 @@
 package dev.chatforge.train;
 
 import dev.chatforge.io.AtomicFiles;
-import dev.chatforge.io.StageInputException;
+import dev.chatforge.io.Manifest;
+import dev.chatforge.model.GPT2;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The output folder of a training run (train or finetune) and the {@code resume} setting:
- * continue the run it holds, or start over, which replaces what is there only with
- * {@code --force} (or when all it holds are the leftovers of a run killed before its first
- * checkpoint).
+ * The layout of a run folder (train and finetune), in one place:
+ * <pre>
+ *   latest/          the last checkpoint, with optimizer state (what resume continues)
+ *   best/            the checkpoint of the lowest validation loss (latest's state names its step)
+ *   metrics.jsonl    one line per logged step
+ *   manifest.json    written when the run ends
+ * </pre>
+ * and how checkpoints get there. A run that replaces an existing folder ({@code --force}) is
+ * written into a temporary sibling that is swapped in at its first checkpoint, so until the new
+ * run has something to show the old one stays whole under its name.
  */
 public final class RunFolder {
-    /** Values of the {@code resume} key: continue output/latest when it exists, or never. */
-    public static final List<String> RESUME = List.of("auto", "never");
+    public static final String LATEST = "latest";
+    public static final String BEST = "best";
 
-    private RunFolder() {}
+    private final Path target;
+    private final Path tokenizerFile;
+    private Path dir;
+
+    private RunFolder(Path target, Path dir, Path tokenizerFile) {
+        this.target = target;
+        this.dir = dir;
+        this.tokenizerFile = tokenizerFile;
+    }
+
+    /** Checkpoints go straight into {@code dir}; {@code tokenizerFile} (may be null) is copied into each. */
+    public static RunFolder at(Path dir, Path tokenizerFile) {
+        return new RunFolder(dir, dir, tokenizerFile);
+    }
+
+    /** A new run for {@code target}, built beside it and swapped in at its first checkpoint. */
+    static RunFolder replacing(Path target, Path tokenizerFile) {
+        return new RunFolder(target, AtomicFiles.newTempDirectory(target), tokenizerFile);
+    }
+
+    /** Where the run writes now (the temporary sibling until a replacing run's first checkpoint). */
+    public Path dir() {
+        return dir;
+    }
+
+    public Path latest() {
+        return dir.resolve(LATEST);
+    }
+
+    public Path best() {
+        return dir.resolve(BEST);
+    }
+
+    /** The tokenizer.json copied into every checkpoint (null: none, tests only). */
+    public Path tokenizerFile() {
+        return tokenizerFile;
+    }
+
+    public Path metricsFile() {
+        return dir.resolve(MetricsLog.FILE_NAME);
+    }
+
+    /** Whether this run still waits to replace an existing folder (nothing published yet). */
+    boolean staged() {
+        return !dir.equals(target);
+    }
 
     /**
-     * Whether to continue the run in {@code out}; throws, naming the folder and the way out, when
-     * starting over would replace something without {@code force}. Changes nothing on disk.
+     * Saves latest/ and then, when the validation loss improved, best/ (in that order: a kill in
+     * between leaves latest's state naming a best step that {@link #repairBest} restores); the
+     * first checkpoint of a replacing run then swaps the new folder in for the old.
      */
-    public static boolean resume(Path out, String resume, boolean force, String stage) {
-        boolean hasCheckpoint = Files.exists(Trainer.latest(out).resolve(TrainerState.FILE_NAME));
-        if (hasCheckpoint && resume.equals("auto") && !force) {
-            return true;
+    public void publish(GPT2 model, AdamW optimizer, TrainerState state, boolean improved) {
+        Checkpoint.save(latest(), model, optimizer, state, tokenizerFile, metricsFile());
+        if (improved) {
+            Checkpoint.copyWithoutOptimizer(latest(), best());
         }
-        if (hasCheckpoint && !force) {
-            throw new StageInputException(out + ": already holds a " + stage + " run (resume: never); pass --force to "
-                    + "start over, or set resume: auto to continue it");
-        }
-        if (Files.exists(out) && !force && !onlyLeftoversOfAnUnfinishedRun(out)) {
-            throw new StageInputException(out + ": already exists and is not a chatforge " + stage + " run; pass --force "
-                    + "to replace it, or choose another output");
-        }
-        return false;
-    }
-
-    /** Empties the way for a new run (after {@link #resume} said not to resume). */
-    public static void clear(Path out) {
-        if (Files.exists(out)) {
-            AtomicFiles.deleteRecursively(out);
+        if (staged()) {
+            AtomicFiles.publishDirectory(dir, target, true);
+            dir = target;
+            System.err.println("\nreplaced the previous run in " + target + " with this one");
         }
     }
 
-    /** A run killed before its first checkpoint leaves only metrics and temporary folders. */
-    private static boolean onlyLeftoversOfAnUnfinishedRun(Path out) {
-        try (var entries = Files.list(out)) {
-            return entries.map(p -> p.getFileName().toString())
-                    .allMatch(name -> name.equals(MetricsLog.FILE_NAME) || name.contains(".tmp-"));
+    /**
+     * Makes best/ hold the checkpoint latest's state names as best. A kill between saving latest/
+     * and copying best/ leaves best/ a step behind while latest/ is that best step: copy it over.
+     * Otherwise (best/ lost or edited by hand) the state is corrected to what best/ holds.
+     */
+    void repairBest() {
+        if (!Files.exists(latest().resolve(TrainerState.FILE_NAME))) {
+            return;
+        }
+        TrainerState latest = TrainerState.read(latest());
+        if (latest.bestValLoss() == null) {
+            return;
+        }
+        TrainerState best = Files.exists(best().resolve(TrainerState.FILE_NAME)) ? TrainerState.read(best()) : null;
+        if (best != null && best.step() == latest.bestStep()) {
+            return;
+        }
+        String held = best == null ? "no checkpoint" : "step " + best.step();
+        if (latest.bestStep() == latest.step()) {
+            Checkpoint.copyWithoutOptimizer(latest(), best());
+            System.err.printf("%s: held %s, but latest/ (step %d) is the best step: copied latest/ to best/ (a run was "
+                    + "stopped between the two)%n", best(), held, latest.step());
+        } else {
+            TrainerState repaired = new TrainerState(latest.step(), latest.tokensSeen(), latest.learningRate(),
+                    latest.trainLoss(), latest.valLoss(), best == null ? null : best.valLoss(), best == null ? 0 : best.step(),
+                    latest.samplerPosition(), latest.seed(), latest.elapsedSeconds(), latest.run());
+            try {
+                AtomicFiles.writeString(latest().resolve(TrainerState.FILE_NAME),
+                        dev.chatforge.io.Json.MAPPER.writeValueAsString(repaired) + "\n");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            System.err.printf("%s: holds %s, not the best step %d that %s names; the state now names what best/ "
+                    + "holds%n", best(), held, latest.bestStep(), latest());
+        }
+    }
+
+    /**
+     * Undoes what a kill can leave: a checkpoint renamed aside but not yet replaced comes back,
+     * and temporary folders and files of unfinished saves are removed.
+     */
+    static void removeLeftovers(Path dir) {
+        AtomicFiles.recoverInterruptedPublish(dir);
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        AtomicFiles.recoverInterruptedPublish(dir.resolve(LATEST));
+        AtomicFiles.recoverInterruptedPublish(dir.resolve(BEST));
+        AtomicFiles.recoverInterruptedPublish(dir.resolve(MetricsLog.FILE_NAME));
+    }
+
+    /** A run killed before its first checkpoint leaves only its metrics. */
+    static boolean onlyLeftoversOfAnUnfinishedRun(Path dir) {
+        try (var entries = Files.list(dir)) {
+            return entries.allMatch(p -> p.getFileName().toString().equals(MetricsLog.FILE_NAME));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The weights of latest/ and (when it exists) best/, with size and hash, for the run's manifest. */
+    public List<Manifest.FileEntry> checkpointWeights() {
+        List<Manifest.FileEntry> entries = new ArrayList<>();
+        for (Path checkpoint : List.of(latest(), best())) {
+            Path weights = checkpoint.resolve(Checkpoint.WEIGHTS);
+            if (Files.exists(weights)) {
+                entries.add(Manifest.FileEntry.of(weights, dir));
+            }
+        }
+        return entries;
     }
 }

@@ -52,6 +52,15 @@ public final class TokenizedData {
         return file;
     }
 
+    /** The files this folder's manifest lists, with their paths resolved, as inputs of a later stage's manifest. */
+    public java.util.List<Manifest.FileEntry> manifestEntries() {
+        java.util.List<Manifest.FileEntry> entries = new java.util.ArrayList<>();
+        for (Manifest.FileEntry e : manifest.outputs()) {
+            entries.add(new Manifest.FileEntry(dir.resolve(e.path()).toString(), e.bytes(), e.sha256()));
+        }
+        return entries;
+    }
+
     public boolean hasSplit(String split) {
         return manifest.stats().path("splits").has(split);
     }

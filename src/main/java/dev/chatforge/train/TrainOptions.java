@@ -1,11 +1,8 @@
 package dev.chatforge.train;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Path;
-
 /**
- * What the training loop needs to know, independent of where the settings came from (the
- * train stage's config, or the finetune stage's).
+ * What the training loop needs to know of the settings ({@link TrainingSettings#options()}),
+ * without the keys that only the stages use (data, device, resume).
  *
  * @param batchSize      windows per micro-batch
  * @param gradAccum      micro-batches per optimizer step (effective batch = batchSize · gradAccum)
@@ -17,12 +14,7 @@ import java.nio.file.Path;
  * @param weightDecay    AdamW decoupled weight decay (matrices only)
  * @param gradClip       global gradient-norm limit; 0 = no clipping
  * @param evalInterval   validate and checkpoint every this many steps (and at the last step)
- * @param evalWindows    fixed validation windows (block_size tokens each) per evaluation
  * @param logInterval    a metrics line every this many steps
- * @param seed           seed of the data order and dropout
- * @param outputDir      run folder: latest/, best/, metrics.jsonl
- * @param tokenizerFile  tokenizer.json copied into every checkpoint (null: none, tests only)
- * @param run            free-form facts recorded in trainer_state.json
  */
 public record TrainOptions(
         int batchSize,
@@ -35,17 +27,12 @@ public record TrainOptions(
         double weightDecay,
         double gradClip,
         int evalInterval,
-        int evalWindows,
-        int logInterval,
-        long seed,
-        Path outputDir,
-        Path tokenizerFile,
-        JsonNode run) {
+        int logInterval) {
 
     public TrainOptions {
-        if (batchSize <= 0 || gradAccum <= 0 || maxSteps <= 0 || evalInterval <= 0 || evalWindows <= 0 || logInterval <= 0) {
-            throw new IllegalArgumentException("batch_size, grad_accum, max_steps, eval_interval, eval_windows and "
-                    + "log_interval must be > 0");
+        if (batchSize <= 0 || gradAccum <= 0 || maxSteps <= 0 || evalInterval <= 0 || logInterval <= 0) {
+            throw new IllegalArgumentException("batch_size, grad_accum, max_steps, eval_interval and log_interval must "
+                    + "be > 0");
         }
     }
 }

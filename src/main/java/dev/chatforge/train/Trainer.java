@@ -8,11 +8,9 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.chatforge.io.Manifest;
 import dev.chatforge.io.Progress;
 import dev.chatforge.model.GPT2;
 import dev.chatforge.model.NativeArrays;
-import dev.chatforge.tokenizer.TokenSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,9 +35,6 @@ import java.util.Map;
  * the end of the step, so native memory stays flat however long the run.
  */
 public final class Trainer {
-    public static final String LATEST = "latest";
-    public static final String BEST = "best";
-
     /** Called after every optimizer step; tests use it to stop a run the way a kill would. */
     @FunctionalInterface
     public interface StepListener {
@@ -50,7 +45,8 @@ public final class Trainer {
     private final AdamW optimizer;
     private final TrainOptions options;
     private final DataSampler train;
-    private List<TokenBatch> validation;
+    private final List<TokenBatch> validation;
+    private final RunFolder folder;
     private TrainerState state;
     /**
      * Steps in a row whose gradients may be non-finite (with a finite loss) before the run
@@ -67,33 +63,19 @@ public final class Trainer {
     /**
      * @param start      {@link TrainerState#start} for a new run, or the state of the checkpoint
      *                   whose weights and moments {@code model} and {@code optimizer} hold
-     * @param validation the validation split, or null to train without validation
+     * @param validation fixed validation batches (empty: no validation, no best/)
+     * @param folder     where checkpoints and metrics go
      */
     public Trainer(GPT2 model, AdamW optimizer, TrainerState start, TrainOptions options, DataSampler train,
-                   TokenSource validation) {
-        this(model, optimizer, start, options, train, validation == null ? List.of()
-                : FixedWindows.of(validation, train.blockSize(), options.evalWindows(), options.batchSize()));
-    }
-
-    /** As above, with validation batches chosen by the caller (empty: no validation, no best/). */
-    public Trainer(GPT2 model, AdamW optimizer, TrainerState start, TrainOptions options, DataSampler train,
-                   List<TokenBatch> validation) {
+                   List<TokenBatch> validation, RunFolder folder) {
         this.model = model;
         this.optimizer = optimizer;
         this.options = options;
         this.train = train;
         this.state = start;
         this.validation = List.copyOf(validation);
+        this.folder = folder;
         train.seek(start.samplerPosition());
-    }
-
-    /**
-     * Validates on batches the caller chose instead (finetune: whole conversations with the
-     * padding masked out); an empty list trains without validation.
-     */
-    public Trainer validateOn(List<TokenBatch> batches) {
-        this.validation = List.copyOf(batches);
-        return this;
     }
 
     /** A fresh AdamW with the options' hyper-parameters for {@code model}. */
@@ -122,33 +104,10 @@ public final class Trainer {
         return this;
     }
 
-    /**
-     * The weights files of a run folder's checkpoints, with size and hash, for the run's manifest:
-     * latest/ always, best/ when the run validated (only validation decides what is best).
-     */
-    public static List<Manifest.FileEntry> checkpointWeights(Path outputDir, boolean withBest) {
-        List<Manifest.FileEntry> entries = new ArrayList<>();
-        for (String dir : withBest ? List.of(LATEST, BEST) : List.of(LATEST)) {
-            Path weights = outputDir.resolve(dir).resolve(Checkpoint.WEIGHTS);
-            if (Files.exists(weights)) {
-                entries.add(Manifest.FileEntry.of(weights, outputDir));
-            }
-        }
-        return entries;
-    }
-
-    public static Path latest(Path outputDir) {
-        return outputDir.resolve(LATEST);
-    }
-
-    public static Path best(Path outputDir) {
-        return outputDir.resolve(BEST);
-    }
-
     /** Trains from the start state to {@code max_steps}; returns the final state. */
     public TrainerState run() {
         long startStep = state.step();
-        Path metricsFile = options.outputDir().resolve(MetricsLog.FILE_NAME);
+        Path metricsFile = folder.metricsFile();
         int blockSize = train.blockSize();
         long tokensPerStep = (long) options.batchSize() * options.gradAccum() * blockSize;
         if (startStep >= options.maxSteps()) {
@@ -185,7 +144,7 @@ public final class Trainer {
                                     + "good checkpoint is %s (step %s). Lower learning_rate, set grad_clip, or resume "
                                     + "from it with different settings.",
                             result.loss(), result.gradNorm(), skipped ? ", " + consecutiveSkips + " steps in a row, in "
-                                    + result.nonFiniteGradients() : "", step + 1, lr, latest(options.outputDir()),
+                                    + result.nonFiniteGradients() : "", step + 1, lr, folder.latest(),
                             lastSavedStep()));
                 }
                 if (skipped) {
@@ -222,7 +181,7 @@ public final class Trainer {
                     }
                 }
                 if (evalNow) {
-                    evaluateAndSave(line, metrics, metricsFile, tokensPerSec);
+                    evaluateAndSave(line, metrics, tokensPerSec);
                 } else if (line != null) {
                     metrics.append(line);
                 }
@@ -241,16 +200,16 @@ public final class Trainer {
     }
 
     private Object lastSavedStep() {
-        TrainerState saved = java.nio.file.Files.exists(latest(options.outputDir()).resolve(TrainerState.FILE_NAME))
-                ? TrainerState.read(latest(options.outputDir())) : null;
+        TrainerState saved = Files.exists(folder.latest().resolve(TrainerState.FILE_NAME))
+                ? TrainerState.read(folder.latest()) : null;
         return saved == null ? "none yet" : saved.step();
     }
 
-    private void evaluateAndSave(ObjectNode line, MetricsLog metrics, Path metricsFile, double tokensPerSec) {
+    private void evaluateAndSave(ObjectNode line, MetricsLog metrics, double tokensPerSec) {
         Double val = validation.isEmpty() ? null : validationLoss();
         if (val != null && !Double.isFinite(val)) {
             throw new TrainingDivergedException("validation loss is " + val + " at step " + state.step()
-                    + "; training stopped without saving. The last good checkpoint is " + latest(options.outputDir()));
+                    + "; training stopped without saving. The last good checkpoint is " + folder.latest());
         }
         boolean improved = val != null && (state.bestValLoss() == null || val < state.bestValLoss());
         state = new TrainerState(state.step(), state.tokensSeen(), state.learningRate(), state.trainLoss(), val,
@@ -260,11 +219,7 @@ public final class Trainer {
             line.put("val_loss", val);
         }
         metrics.append(line);
-        Path latest = latest(options.outputDir());
-        Checkpoint.save(latest, model, optimizer, state, options.tokenizerFile(), metricsFile);
-        if (improved) {
-            Checkpoint.copyWithoutOptimizer(latest, best(options.outputDir()));
-        }
+        folder.publish(model, optimizer, state, improved);
         // One dense line per evaluation (nanoGPT style), on its own line below the bar.
         System.err.printf(Locale.ROOT, "%nstep %d | train %.4f | val %s | lr %.2e | norm %.2f | %,.0f tok/s | %s | saved %s%n",
                 state.step(), line.path("train_loss").asDouble(), val == null ? "-" : String.format(Locale.ROOT, "%.4f", val),

@@ -15,6 +15,7 @@ import dev.chatforge.io.Json;
 import dev.chatforge.io.Manifest;
 import dev.chatforge.io.StageInputException;
 import dev.chatforge.train.TrainerState;
+import dev.chatforge.train.TrainingSettings;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -45,8 +46,8 @@ class FinetuneEndToEndTest {
     }
 
     static FinetuneConfig config(Path out, long maxSteps, Long lrDecaySteps, int patience, String resume) {
-        return new FinetuneConfig(parent, data, out, TrainOn.AGENT, null, 8, 1, maxSteps, 5e-3, 5e-4, 4, lrDecaySteps,
-                0.9, 0.95, 0.0, 1.0, 10, 16, patience, 10, 1, "cpu", resume);
+        return new FinetuneConfig(parent, data, out, TrainOn.AGENT, null, patience, new TrainingSettings(8, 1, maxSteps,
+                5e-3, 5e-4, 4, lrDecaySteps, 0.9, 0.95, 1e-8, 0.0, 1.0, 10, 16, 10, 1, "cpu", resume));
     }
 
     @BeforeAll
@@ -104,11 +105,26 @@ class FinetuneEndToEndTest {
         Path otherData = DialogueFixture.tokens(dir.resolve("other/tokens"), other.resolve("tokenizer.json"), 10, 4);
         FinetuneConfig c = config(dir.resolve("ft-other"));
         StageInputException e = assertThrows(StageInputException.class, () -> FinetuneStage.run(
-                new FinetuneConfig(c.checkpoint(), otherData, c.output(), c.trainOn(), null, 8, 1, 5, 1e-3, 1e-4, 0, null,
-                        0.9, 0.95, 0, 1, 5, 4, 0, 5, 1, "cpu", "auto"), false));
+                new FinetuneConfig(c.checkpoint(), otherData, c.output(), c.trainOn(), null, 0, new TrainingSettings(8, 1, 5,
+                        1e-3, 1e-4, 0, null, 0.9, 0.95, 1e-8, 0, 1, 5, 4, 5, 1, "cpu", "auto")), false));
         assertTrue(e.getMessage().contains(otherData.resolve("tokenizer.json").toString())
                 && e.getMessage().contains(parent.resolve("tokenizer.json").toString()), e.getMessage());
         assertTrue(!Files.exists(dir.resolve("ft-other")), "nothing written");
+    }
+
+    /** `finetune --force` into the run folder of its own parent used to delete the parent, then fail reading it. */
+    @Test
+    void forceIntoTheParentsOwnFolderIsRefusedAndDeletesNothing() throws Exception {
+        Path parentsRun = parent.getParent();
+        String weights = Hashing.sha256(parent.resolve("model.safetensors"));
+        StageInputException e = assertThrows(StageInputException.class,
+                () -> FinetuneStage.run(config(parentsRun), true));
+        assertTrue(e.getMessage().contains("contains " + parent) && e.getMessage().contains("which this run reads"),
+                e.getMessage());
+        assertEquals(weights, Hashing.sha256(parent.resolve("model.safetensors")));
+        StageInputException inside = assertThrows(StageInputException.class,
+                () -> FinetuneStage.run(config(parent.resolve("ft")), true));
+        assertTrue(inside.getMessage().contains("lies inside " + parent), inside.getMessage());
     }
 
     @Test
@@ -149,10 +165,14 @@ class FinetuneEndToEndTest {
         Path run = dir.resolve("ft-early");
         FinetuneStage.run(config(run, 20, null, 0, "auto"), false);
         // As if the best validation loss had come at step 0: with patience 1 (10 steps), step 20 is past it.
+        // (best/ is made to say so too: resume corrects a state that names another step than best/ holds.)
         TrainerState saved = TrainerState.read(run.resolve("latest"));
-        new TrainerState(saved.step(), saved.tokensSeen(), saved.learningRate(), saved.trainLoss(), saved.valLoss(),
-                saved.valLoss(), 0, saved.samplerPosition(), saved.seed(), saved.elapsedSeconds(), saved.run())
-                .write(run.resolve("latest"));
+        TrainerState bestAtZero = new TrainerState(saved.step(), saved.tokensSeen(), saved.learningRate(),
+                saved.trainLoss(), saved.valLoss(), saved.valLoss(), 0, saved.samplerPosition(), saved.seed(),
+                saved.elapsedSeconds(), saved.run());
+        bestAtZero.write(run.resolve("latest"));
+        new TrainerState(0, 0, 0, null, saved.valLoss(), saved.valLoss(), 0, 0, saved.seed(), 0, saved.run())
+                .write(run.resolve("best"));
         FinetuneStage.Result again = FinetuneStage.run(config(run, 40, null, 1, "auto"), false);
         assertTrue(again.stoppedEarly());
         assertEquals(20, again.end().step());

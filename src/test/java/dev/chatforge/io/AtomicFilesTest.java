@@ -67,4 +67,31 @@ class AtomicFilesTest {
         StageInputException missing = assertThrows(StageInputException.class, () -> Manifest.read(dir.resolve("nope"), "prepare"));
         assertTrue(missing.getMessage().contains("chatforge prepare"), missing.getMessage());
     }
+
+    /** prepare and tokenize outputs used to be owner-only (0700) while checkpoints were 0755. */
+    @Test
+    void aPublishedFolderIsReadableByAllLikeAnyOutput() throws IOException {
+        Path target = dir.resolve("prepared");
+        Path tmp = AtomicFiles.newTempDirectory(target);
+        AtomicFiles.publishDirectory(tmp, target, false);
+        assertEquals("rwxr-xr-x", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(target)));
+    }
+
+    /** A kill between renaming the old folder aside and moving the new one in: the old one comes back. */
+    @Test
+    void anInterruptedReplacementIsUndone() throws IOException {
+        Path target = dir.resolve("latest");
+        Files.createDirectories(dir.resolve("latest.old-00000000000000000012"));
+        Files.writeString(dir.resolve("latest.old-00000000000000000012/weights"), "old");
+        Files.createDirectories(dir.resolve("latest.tmp-123"));
+        Files.writeString(dir.resolve("latest.tmp-123/weights"), "half");
+        Files.writeString(dir.resolve("latest-other.tmp-5"), "another output's");
+        AtomicFiles.recoverInterruptedPublish(target);
+        assertEquals("old", Files.readString(target.resolve("weights")));
+        try (Stream<Path> left = Files.list(dir)) {
+            assertEquals(java.util.List.of("latest", "latest-other.tmp-5"),
+                    left.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+    }
 }

@@ -27,6 +27,11 @@ class TrainStageTest {
     }
 
     Path config(String extra) throws Exception {
+        return config(dir, extra);
+    }
+
+    /** c.yaml in {@code dir}: tiny token data in tokens/, a run in run/, an eval report in eval.json. */
+    static Path config(Path dir, String extra) throws Exception {
         Path data = TokenizedFixture.write(dir.resolve("tokens"), 64, text(4000, 64, 1), text(600, 64, 1), null, 2400,
                 "{\"tokenizer\": 1}");
         String yaml = """
@@ -160,6 +165,19 @@ class TrainStageTest {
         assertEquals(2, r[0]);
         String err = (String) r[1];
         assertTrue(err.contains("train.model") && err.contains("train.min_lr"), err);
+    }
+
+    @Test
+    void theSharedTrainingKeysAreCheckedLikeTheStagesOwn() throws Exception {
+        Path c = config("");
+        Object[] typo = run("train", "--config", c.toString(), "--set", "train.batch_sze=4");
+        assertEquals(2, typo[0]);
+        assertTrue(((String) typo[1]).contains("unknown key 'train.batch_sze' (did you mean 'batch_size'?)"),
+                (String) typo[1]);
+        Object[] eps = run("train", "--config", c.toString(), "--set", "train.adam_eps=0", "--set", "train.grad_accum=0");
+        assertEquals(2, eps[0]);
+        assertTrue(((String) eps[1]).contains("train.adam_eps") && ((String) eps[1]).contains("train.grad_accum"),
+                (String) eps[1]);
     }
 
     @Test

@@ -26,9 +26,15 @@ import org.junit.jupiter.api.io.TempDir;
 class TrainerTest {
     static final GPT2Config TINY = GPT2Config.of(32, 16, 32, 2, 2);
 
-    static TrainOptions options(Path out, int batch, int accum, long steps, LrSchedule schedule, int evalInterval) {
-        return new TrainOptions(batch, accum, steps, schedule, 0.9, 0.95, 1e-8, 0.1, 1.0, evalInterval, 8, 1, 1234,
-                out, null, null);
+    static TrainOptions options(int batch, int accum, long steps, LrSchedule schedule, int evalInterval) {
+        return new TrainOptions(batch, accum, steps, schedule, 0.9, 0.95, 1e-8, 0.1, 1.0, evalInterval, 1);
+    }
+
+    /** A trainer writing to {@code out}, validating on 8 fixed windows of {@code val} (null: none). */
+    static Trainer trainer(GPT2 model, AdamW adamW, TrainerState start, TrainOptions o, Path out, DataSampler train,
+                           TokenSource val) {
+        List<TokenBatch> validation = val == null ? List.of() : FixedWindows.of(val, train.blockSize(), 8, o.batchSize());
+        return new Trainer(model, adamW, start, o, train, validation, RunFolder.at(out, null));
     }
 
     static Map<String, float[]> snapshot(GPT2 model) {
@@ -62,9 +68,9 @@ class TrainerTest {
         ArrayTokenSource text = ArrayTokenSource.repeating(pattern, 2000, 32);
         try (GPT2 model = GPT2.create(TINY, Device.cpu(), 1)) {
             TrainOptions o = new TrainOptions(8, 1, 60, new LrSchedule(2e-2, 2e-3, 5, 60), 0.9, 0.95, 1e-8, 0.0, 1.0,
-                    60, 8, 10, 1234, out, null, null);
+                    60, 10);
             try (AdamW adamW = Trainer.newOptimizer(model, o)) {
-                TrainerState end = new Trainer(model, adamW, TrainerState.start(1234, null), o,
+                TrainerState end = trainer(model, adamW, TrainerState.start(1234, null), o, out,
                         new RandomWindows(text, 16, 1234), text).run();
                 assertTrue(end.valLoss() < 0.05, "val loss after 60 steps: " + end.valLoss());
             }
@@ -79,17 +85,17 @@ class TrainerTest {
         double lossWhole;
         double lossSplit;
         try (GPT2 model = GPT2.create(TINY, Device.cpu(), 3)) {
-            TrainOptions o = options(out.resolve("a"), 16, 1, 3, LrSchedule.constant(1e-3), 100);
+            TrainOptions o = options(16, 1, 3, LrSchedule.constant(1e-3), 100);
             try (AdamW adamW = Trainer.newOptimizer(model, o)) {
-                lossWhole = new Trainer(model, adamW, TrainerState.start(1234, null), o, new RandomWindows(data, 16, 9), (TokenSource) null)
+                lossWhole = trainer(model, adamW, TrainerState.start(1234, null), o, out.resolve("a"), new RandomWindows(data, 16, 9), null)
                         .run().trainLoss();
             }
             whole = snapshot(model);
         }
         try (GPT2 model = GPT2.create(TINY, Device.cpu(), 3)) {
-            TrainOptions o = options(out.resolve("b"), 4, 4, 3, LrSchedule.constant(1e-3), 100);
+            TrainOptions o = options(4, 4, 3, LrSchedule.constant(1e-3), 100);
             try (AdamW adamW = Trainer.newOptimizer(model, o)) {
-                lossSplit = new Trainer(model, adamW, TrainerState.start(1234, null), o, new RandomWindows(data, 16, 9), (TokenSource) null)
+                lossSplit = trainer(model, adamW, TrainerState.start(1234, null), o, out.resolve("b"), new RandomWindows(data, 16, 9), null)
                         .run().trainLoss();
             }
             split = snapshot(model);
@@ -113,9 +119,9 @@ class TrainerTest {
         int[][] splits = {{8, 1}, {2, 4}};
         for (int k = 0; k < 2; k++) {
             try (GPT2 model = GPT2.create(TINY, Device.cpu(), 13)) {
-                TrainOptions o = options(out.resolve("m" + k), splits[k][0], splits[k][1], 2, LrSchedule.constant(1e-3), 100);
+                TrainOptions o = options(splits[k][0], splits[k][1], 2, LrSchedule.constant(1e-3), 100);
                 try (AdamW adamW = Trainer.newOptimizer(model, o)) {
-                    new Trainer(model, adamW, TrainerState.start(1, null), o, new RandomWindows(data, 16, 5), (TokenSource) null)
+                    trainer(model, adamW, TrainerState.start(1, null), o, out.resolve("m" + k), new RandomWindows(data, 16, 5), null)
                             .run();
                 }
                 results.add(snapshot(model));
@@ -133,17 +139,17 @@ class TrainerTest {
         TrainerState uninterrupted;
         Map<String, float[]> expected;
         try (GPT2 model = GPT2.create(TINY, Device.cpu(), 5)) {
-            TrainOptions o = options(out.resolve("a"), 4, 2, 8, schedule, 4);
+            TrainOptions o = options(4, 2, 8, schedule, 4);
             try (AdamW adamW = Trainer.newOptimizer(model, o)) {
-                uninterrupted = new Trainer(model, adamW, TrainerState.start(77, null), o,
+                uninterrupted = trainer(model, adamW, TrainerState.start(77, null), o, out.resolve("a"),
                         new RandomWindows(data, 16, 77), val).run();
             }
             expected = snapshot(model);
         }
         // Second run: "killed" after step 6, i.e. after the step-4 checkpoint and two more steps.
-        TrainOptions o = options(out.resolve("b"), 4, 2, 8, schedule, 4);
+        TrainOptions o = options(4, 2, 8, schedule, 4);
         try (GPT2 model = GPT2.create(TINY, Device.cpu(), 5); AdamW adamW = Trainer.newOptimizer(model, o)) {
-            Trainer trainer = new Trainer(model, adamW, TrainerState.start(77, null), o, new RandomWindows(data, 16, 77), val)
+            Trainer trainer = trainer(model, adamW, TrainerState.start(77, null), o, out.resolve("b"), new RandomWindows(data, 16, 77), val)
                     .onStep(s -> {
                         if (s.step() == 6) {
                             throw new IllegalStateException("killed");
@@ -151,14 +157,14 @@ class TrainerTest {
                     });
             assertThrows(IllegalStateException.class, trainer::run);
         }
-        Path latest = Trainer.latest(out.resolve("b"));
+        Path latest = RunFolder.at(out.resolve("b"), null).latest();
         TrainerState resumed;
         Map<String, float[]> actual;
         try (Checkpoint checkpoint = Checkpoint.load(latest, Device.cpu())) {
             assertEquals(4, checkpoint.state().step());
             try (AdamW adamW = Trainer.newOptimizer(checkpoint.model(), o)) {
                 Checkpoint.loadOptimizer(latest, adamW, checkpoint.state().step(), Device.cpu());
-                resumed = new Trainer(checkpoint.model(), adamW, checkpoint.state(), o, new RandomWindows(data, 16, 77), val)
+                resumed = trainer(checkpoint.model(), adamW, checkpoint.state(), o, out.resolve("b"), new RandomWindows(data, 16, 77), val)
                         .run();
             }
             actual = snapshot(checkpoint.model());
@@ -204,9 +210,9 @@ class TrainerTest {
     @Test
     void nanLossStopsWithAClearMessageAndKeepsTheLastGoodCheckpoint(@TempDir Path out) {
         ArrayTokenSource data = ArrayTokenSource.random(3000, 32, 7);
-        TrainOptions o = options(out, 4, 1, 10, LrSchedule.constant(1e-3), 2);
+        TrainOptions o = options(4, 1, 10, LrSchedule.constant(1e-3), 2);
         try (GPT2 model = GPT2.create(TINY, Device.cpu(), 7); AdamW adamW = Trainer.newOptimizer(model, o)) {
-            Trainer trainer = new Trainer(model, adamW, TrainerState.start(1, null), o, new RandomWindows(data, 16, 1), data)
+            Trainer trainer = trainer(model, adamW, TrainerState.start(1, null), o, out, new RandomWindows(data, 16, 1), data)
                     .onStep(s -> {
                         if (s.step() == 2) { // after the step-2 checkpoint, poison a weight
                             NDArray w = model.parameters().get("transformer.h.0.mlp.c_fc.weight");
@@ -221,7 +227,7 @@ class TrainerTest {
             assertTrue(e.getMessage().contains("loss is NaN") && e.getMessage().contains("at step 3")
                     && e.getMessage().contains("(step 2)"), e.getMessage());
         }
-        assertEquals(2, TrainerState.read(Trainer.latest(out)).step());
+        assertEquals(2, TrainerState.read(RunFolder.at(out, null).latest()).step());
     }
 
     /**
@@ -237,11 +243,11 @@ class TrainerTest {
     @Test
     void anIsolatedNonFiniteGradientSkipsThatStepAndTrainingGoesOn(@TempDir Path out) throws Exception {
         ArrayTokenSource data = ArrayTokenSource.random(3000, 32, 9);
-        TrainOptions o = options(out, 4, 1, 6, LrSchedule.constant(1e-3), 3);
+        TrainOptions o = options(4, 1, 6, LrSchedule.constant(1e-3), 3);
         try (GPT2 model = GPT2.create(TINY, Device.cpu(), 9); AdamW adamW = Trainer.newOptimizer(model, o)) {
             int[] backwards = {0};
             Map<String, float[]>[] beforeStep3 = new Map[1];
-            Trainer trainer = new Trainer(model, adamW, TrainerState.start(1, null), o, new RandomWindows(data, 16, 1), data)
+            Trainer trainer = trainer(model, adamW, TrainerState.start(1, null), o, out, new RandomWindows(data, 16, 1), data)
                     .afterBackward(g -> {
                         if (++backwards[0] == 3) {
                             beforeStep3[0] = snapshot(model);
@@ -269,10 +275,10 @@ class TrainerTest {
     @Test
     void nonFiniteGradientsStepAfterStepStopTheRunNamingTheParameter(@TempDir Path out) {
         ArrayTokenSource data = ArrayTokenSource.random(3000, 32, 10);
-        TrainOptions o = options(out, 4, 1, 20, LrSchedule.constant(1e-3), 2);
+        TrainOptions o = options(4, 1, 20, LrSchedule.constant(1e-3), 2);
         try (GPT2 model = GPT2.create(TINY, Device.cpu(), 10); AdamW adamW = Trainer.newOptimizer(model, o)) {
             int[] backwards = {0};
-            Trainer trainer = new Trainer(model, adamW, TrainerState.start(1, null), o, new RandomWindows(data, 16, 1), data)
+            Trainer trainer = trainer(model, adamW, TrainerState.start(1, null), o, out, new RandomWindows(data, 16, 1), data)
                     .afterBackward(g -> {
                         if (++backwards[0] >= 5) {
                             poison(g.get("transformer.wpe.weight"));
@@ -287,11 +293,11 @@ class TrainerTest {
     @Test
     void modelManagerHoldsOnlyParametersAfterTraining(@TempDir Path out) {
         ArrayTokenSource data = ArrayTokenSource.random(3000, 32, 8);
-        TrainOptions o = options(out, 4, 2, 3, LrSchedule.constant(1e-3), 3);
+        TrainOptions o = options(4, 2, 3, LrSchedule.constant(1e-3), 3);
         try (GPT2 model = GPT2.create(TINY, Device.cpu(), 8)) {
             int before = model.manager().getManagedArrays().size();
             try (AdamW adamW = Trainer.newOptimizer(model, o)) {
-                new Trainer(model, adamW, TrainerState.start(1, null), o, new RandomWindows(data, 16, 1), data).run();
+                trainer(model, adamW, TrainerState.start(1, null), o, out, new RandomWindows(data, 16, 1), data).run();
                 // the optimizer's moments live in its own sub-manager; nothing else may remain
                 assertEquals(before, model.manager().getManagedArrays().size() - 2 * model.parameters().size());
             }
