@@ -59,6 +59,11 @@ public final class TransformersFiles {
                 + "{% endif %}";
     }
 
+    private static int idOf(List<TokenizerJson.AddedToken> tokens, String content) {
+        return tokens.stream().filter(t -> t.content().equals(content)).mapToInt(TokenizerJson.AddedToken::id)
+                .findFirst().orElse(-1);
+    }
+
     /** Writes the three files into {@code dir} for the tokenizer at {@code tokenizerFile}. */
     public static void write(Path dir, Path tokenizerFile, int contextLength, ChatTemplate template) throws IOException {
         // Only added_tokens matter here (the tokenizer itself was checked where it was made).
@@ -67,8 +72,9 @@ public final class TransformersFiles {
             addedTokens.add(new TokenizerJson.AddedToken(t.path("id").asInt(), t.path("content").asText(),
                     t.path("special").asBoolean(false), true));
         }
-        TokenizerJson tokenizer = new TokenizerJson(List.of(), List.of(), addedTokens, false);
-        String document = tokenizer.addedTokenId(ChatTemplate.END_OF_TEXT) >= 0 ? ChatTemplate.END_OF_TEXT : null;
+        int end = idOf(addedTokens, ChatTemplate.END_OF_TURN);
+        int eot = idOf(addedTokens, ChatTemplate.END_OF_TEXT);
+        String document = eot >= 0 ? ChatTemplate.END_OF_TEXT : null;
 
         ObjectNode specials = Json.MAPPER.createObjectNode();
         if (document != null) {
@@ -77,7 +83,7 @@ public final class TransformersFiles {
             specials.put("unk_token", document);
         }
         ArrayNode additional = specials.putArray("additional_special_tokens");
-        for (TokenizerJson.AddedToken t : tokenizer.addedTokens()) {
+        for (TokenizerJson.AddedToken t : addedTokens) {
             if (t.special() && !t.content().equals(document)) {
                 additional.add(t.content());
             }
@@ -91,7 +97,7 @@ public final class TransformersFiles {
         config.put("clean_up_tokenization_spaces", false); // decode gives back the exact text
         config.setAll(specials);
         ObjectNode decoder = config.putObject("added_tokens_decoder");
-        for (TokenizerJson.AddedToken t : tokenizer.addedTokens()) {
+        for (TokenizerJson.AddedToken t : addedTokens) {
             ObjectNode entry = decoder.putObject(Integer.toString(t.id()));
             entry.put("content", t.content());
             entry.put("lstrip", false);
@@ -103,8 +109,6 @@ public final class TransformersFiles {
         config.put("chat_template", jinja(template));
 
         ObjectNode generation = Json.MAPPER.createObjectNode();
-        int end = tokenizer.addedTokenId(ChatTemplate.END_OF_TURN);
-        int eot = tokenizer.addedTokenId(ChatTemplate.END_OF_TEXT);
         ArrayNode stops = Json.MAPPER.createArrayNode();
         if (end >= 0) {
             stops.add(end);

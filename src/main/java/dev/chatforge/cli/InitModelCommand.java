@@ -58,7 +58,8 @@ public class InitModelCommand implements Callable<Integer> {
             }
             // Hub GPT-2 checkpoints use the tanh GELU; a folder that stands in for one does too.
             config = new GPT2Config(config.vocabSize(), config.nPositions(), config.nEmbd(), config.nLayer(),
-                    config.nHead(), "gelu_new", 0.1, 0.1, 0.1, config.layerNormEpsilon(), config.initializerRange());
+                    config.nHead(), "gelu_new", config.residPdrop(), config.embdPdrop(), config.attnPdrop(),
+                    config.layerNormEpsilon(), config.initializerRange());
             layout = new HubFolder(dtype.toUpperCase(Locale.ROOT), false, true, false, 1);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());

@@ -36,16 +36,6 @@ public record TokenizerJson(List<String> vocab, List<String[]> merges, List<Adde
         return vocab.size();
     }
 
-    /** The id of an added token with this content, or -1. */
-    public int addedTokenId(String content) {
-        for (AddedToken t : addedTokens) {
-            if (t.content().equals(content)) {
-                return t.id();
-            }
-        }
-        return -1;
-    }
-
     // ---------------------------------------------------------------------------------------
     // writing
 

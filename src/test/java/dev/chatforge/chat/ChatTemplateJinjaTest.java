@@ -10,7 +10,7 @@ import dev.chatforge.data.Role;
 import dev.chatforge.data.Turn;
 import dev.chatforge.io.Json;
 import dev.chatforge.tokenizer.BpeTrainer;
-import dev.chatforge.tokenizer.TokenizerJson;
+import dev.chatforge.tokenizer.ChatTokenizer;
 import dev.chatforge.tokenizer.WordCounter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,9 +93,12 @@ class ChatTemplateJinjaTest {
         counter.add("Where is my order? It ships today, my friend.");
         Path tokenizer = dir.resolve("tokenizer.json");
         Files.write(tokenizer, BpeTrainer.train(counter.counts(), 300, 1, ChatTemplate.SPECIAL_TOKENS).toTokenizerJson());
-        TokenizerJson json = TokenizerJson.read(tokenizer);
-        int end = json.addedTokenId("<|end|>");
-        int eot = json.addedTokenId("<|endoftext|>");
+        int end;
+        int eot;
+        try (ChatTokenizer t = ChatTokenizer.load(tokenizer)) {
+            end = t.specialTokenId("<|end|>");
+            eot = t.specialTokenId("<|endoftext|>");
+        }
         TransformersFiles.write(dir, tokenizer, 128, ChatTemplate.INST);
         JsonNode config = Json.MAPPER.readTree(dir.resolve("tokenizer_config.json").toFile());
         assertEquals("GPT2Tokenizer", config.path("tokenizer_class").asText());

@@ -43,7 +43,7 @@ class Gpt2TokenizerTest {
         assertEquals("", model.get("end_of_word_suffix").asText());
         TokenizerJson json = TokenizerJson.read(gpt2TokenizerJson());
         assertEquals(50257, json.vocabSize());
-        assertEquals(50256, json.addedTokenId("<|endoftext|>"));
+        assertEquals(List.of(new TokenizerJson.AddedToken(50256, "<|endoftext|>", true, true)), json.addedTokens());
         assertEquals(50000, json.merges().size());
     }
 
