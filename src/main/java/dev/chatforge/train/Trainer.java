@@ -225,6 +225,8 @@ public final class Trainer {
                 state.step(), line.path("train_loss").asDouble(), val == null ? "-" : String.format(Locale.ROOT, "%.4f", val),
                 state.learningRate(), line.path("grad_norm").asDouble(), tokensPerSec,
                 formatDuration(state.elapsedSeconds()), improved ? "latest, best" : "latest");
+        // The curve so far, beside the checkpoints; a chart that cannot be drawn is only a warning.
+        dev.chatforge.report.LiveLossChart.refresh(folder.dir());
     }
 
     /** @param nonFiniteGradients names of the parameters whose gradient has a NaN or infinity (only when the norm is not finite) */

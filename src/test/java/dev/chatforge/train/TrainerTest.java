@@ -73,6 +73,7 @@ class TrainerTest {
                 TrainerState end = trainer(model, adamW, TrainerState.start(1234, null), o, out,
                         new RandomWindows(text, 16, 1234), text).run();
                 assertTrue(end.valLoss() < 0.05, "val loss after 60 steps: " + end.valLoss());
+                assertTrue(Files.isRegularFile(out.resolve("loss.png")), "each evaluation redraws loss.png");
             }
         }
     }
