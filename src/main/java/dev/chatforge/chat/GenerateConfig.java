@@ -20,8 +20,9 @@ import java.util.List;
  * @param topP           sample among the most likely tokens holding this much probability; 1 = off
  * @param seed           RNG seed: the same seed and settings give the same text
  * @param stop           stop strings: generation ends before the first one (not printed)
- * @param stopTokens     special tokens that end generation (not printed); by default the end of a
- *                       document and the end of a chat turn, so a fine-tuned model stops after its reply
+ * @param stopTokens     special tokens that end generation (not printed); null (the default): those
+ *                       of the end of a document and the end of a chat turn the tokenizer has, so a
+ *                       fine-tuned model stops after its reply and a Hub GPT-2 at <|endoftext|>
  * @param useCache       cache attention keys/values between steps (false only to compare)
  * @param device         auto (GPU when DJL sees one), cpu or gpu
  */
@@ -41,7 +42,7 @@ public record GenerateConfig(
 
     public static GenerateConfig defaults() {
         return new GenerateConfig(null, "", false, 200, 0.8, 50, 0.95, 1337, List.of(),
-                List.of(ChatTemplate.END_OF_TEXT, ChatTemplate.END_OF_TURN), true, "auto");
+                null, true, "auto");
     }
 
     @Override
@@ -49,8 +50,10 @@ public record GenerateConfig(
         checks.required("checkpoint", checkpoint);
         checks.check(prompt != null, "prompt", "must be a string (empty for a fresh document)");
         SamplingChecks.validate(checks, maxNewTokens, temperature, topK, topP, stop, device);
-        checks.check(stopTokens != null, "stop_tokens", "must be a list (may be empty)");
     }
+
+    /** Stop tokens when none are configured: the end of a document and of a chat turn. */
+    public static final List<String> DEFAULT_STOP_TOKENS = List.of(ChatTemplate.END_OF_TEXT, ChatTemplate.END_OF_TURN);
 
     public Sampler sampler() {
         return new Sampler(temperature, topK, topP, seed);

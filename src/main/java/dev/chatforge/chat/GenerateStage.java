@@ -18,8 +18,12 @@ public final class GenerateStage {
         try (LoadedModel model = LoadedModel.load(config.checkpoint(), config.device())) {
             ChatTokenizer tokenizer = model.tokenizer();
             Set<Integer> stopIds = new HashSet<>();
-            for (String name : config.stopTokens()) {
+            boolean configured = config.stopTokens() != null;
+            for (String name : configured ? config.stopTokens() : GenerateConfig.DEFAULT_STOP_TOKENS) {
                 Integer id = tokenizer.specialTokens().get(name);
+                if (id == null && !configured) {
+                    continue; // a default this tokenizer lacks (a Hub GPT-2 has no <|end|>)
+                }
                 if (id == null) {
                     throw new ConfigException("key 'generate.stop_tokens': '" + name + "' is not a special token of "
                             + tokenizer.path() + " (special tokens: " + tokenizer.specialTokens().keySet() + ")");

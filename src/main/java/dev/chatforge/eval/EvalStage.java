@@ -10,6 +10,7 @@ import dev.chatforge.io.Progress;
 import dev.chatforge.io.StageInputException;
 import dev.chatforge.model.GPT2Config;
 import dev.chatforge.tokenizer.TokenFile;
+import dev.chatforge.tokenizer.TokenizerExtension;
 import dev.chatforge.train.Checkpoint;
 import dev.chatforge.train.Devices;
 import dev.chatforge.train.TokenizedData;
@@ -33,7 +34,10 @@ public final class EvalStage {
         TokenizedData data = TokenizedData.read(config.data());
         TokenFile tokens = data.open(config.split());
         GPT2Config modelConfig = GPT2Config.read(requireFolder(config.checkpoint()));
-        TokenizerCheck.requireSameTokenizer(config.checkpoint(), modelConfig, data, false);
+        // Data with special tokens appended to the checkpoint's tokenizer (a Hub GPT-2 before
+        // fine-tuning) is scored with mean embedding rows for them, as finetune starts.
+        TokenizerExtension vocabulary = TokenizerCheck.requireSameOrExtended(config.checkpoint(), modelConfig, data, false);
+        int vocab = vocabulary == null ? modelConfig.vocabSize() : vocabulary.vocabSize();
         int block = modelConfig.nPositions();
         int stride = config.stride() == null ? block : config.stride();
         if (stride > block) {
@@ -46,7 +50,7 @@ public final class EvalStage {
         Device device = Devices.resolve(config.device());
         Perplexity.Result result;
         long step;
-        try (Checkpoint checkpoint = Checkpoint.load(config.checkpoint(), device);
+        try (Checkpoint checkpoint = Checkpoint.load(config.checkpoint(), device).withVocabSize(vocab);
              Progress progress = new Progress("eval", tokens.size() - 1, "tok")) {
             step = checkpoint.state() == null ? -1 : checkpoint.state().step();
             result = Perplexity.evaluate(checkpoint.model(), tokens, block, stride, config.batchSize(), progress);

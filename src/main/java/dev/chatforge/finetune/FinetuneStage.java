@@ -10,6 +10,7 @@ import dev.chatforge.model.GPT2Config;
 import dev.chatforge.train.Checkpoint;
 import dev.chatforge.train.MetricsLog;
 import dev.chatforge.train.TokenizedData;
+import dev.chatforge.tokenizer.TokenizerExtension;
 import dev.chatforge.train.TokenizerCheck;
 import dev.chatforge.train.TrainerState;
 import dev.chatforge.train.TrainingRun;
@@ -40,7 +41,9 @@ public final class FinetuneStage {
         }
         GPT2Config modelConfig = GPT2Config.read(parent);
         TokenizedData data = TokenizedData.read(config.data());
-        Path tokenizerFile = TokenizerCheck.requireSameTokenizer(parent, modelConfig, data, true);
+        // The checkpoint's tokenizer, or it plus special tokens tokenize appended: the model then grows.
+        TokenizerExtension vocabulary = TokenizerCheck.requireSameOrExtended(parent, modelConfig, data, true);
+        Path tokenizerFile = vocabulary.tokenizer();
         int block = config.blockSize() == null ? modelConfig.nPositions() : config.blockSize();
         if (block > modelConfig.nPositions()) {
             throw new dev.chatforge.config.ConfigException("key 'finetune.block_size': must be <= the checkpoint's "
@@ -51,7 +54,7 @@ public final class FinetuneStage {
         PackedDialogues dialogues = PackedDialogues.load(data, tokenizerFile, block, config.trainOn(), settings.evalWindows(),
                 settings.batchSize());
 
-        String parentSha256 = Hashing.sha256(parent.resolve(Checkpoint.WEIGHTS));
+        String parentSha256 = Hashing.sha256(Checkpoint.weightsFile(parent));
         ObjectNode facts = Json.MAPPER.createObjectNode();
         facts.put("stage", "finetune");
         facts.put("parent", parent.toString());
@@ -63,10 +66,15 @@ public final class FinetuneStage {
         facts.put("chat_template", template.wireName());
         facts.put("train_on", config.trainOn().wireName());
         facts.set("config", Json.MAPPER.valueToTree(config));
+        if (!vocabulary.appended().isEmpty()) {
+            facts.put("base_vocab_size", vocabulary.baseVocab());
+            vocabulary.appended().forEach(facts.withArray("appended_special_tokens")::add);
+        }
         EarlyStopping stopping = new EarlyStopping(config.patience(), settings.evalInterval());
         try (TrainingRun run = TrainingRun.open("finetune", config.output(), settings, force, List.of(parent, config.data()),
                 tokenizerFile)) {
-            TrainerState start = run.begin(facts, modelConfig, device -> Checkpoint.load(parent, device).model(), saved -> {
+            TrainerState start = run.begin(facts, modelConfig.withVocabSize(vocabulary.vocabSize()),
+                    device -> Checkpoint.load(parent, device).withVocabSize(vocabulary.vocabSize()).model(), saved -> {
                 if (!parentSha256.equals(saved.run().path("parent_sha256").asText())) {
                     throw new StageInputException(run.folder().latest() + ": was fine-tuned from another checkpoint ("
                             + saved.run().path("parent").asText("?") + ") than " + parent + "; pass --force to start over");
@@ -102,14 +110,15 @@ public final class FinetuneStage {
 
     private static List<Manifest.FileEntry> inputs(Path parent, TokenizedData data) {
         List<Manifest.FileEntry> inputs = new ArrayList<>();
-        inputs.add(Manifest.FileEntry.of(parent.resolve(Checkpoint.WEIGHTS), null));
+        inputs.add(Manifest.FileEntry.of(Checkpoint.weightsFile(parent), null));
         inputs.addAll(data.manifestEntries());
         return inputs;
     }
 
     private static ObjectNode stats(ObjectNode facts, PackedWindows train, Double initial, boolean stoppedEarly) {
         ObjectNode stats = Json.MAPPER.createObjectNode();
-        for (String key : List.of("parent", "parent_step", "parent_sha256", "chat_template", "train_on")) {
+        for (String key : List.of("parent", "parent_step", "parent_sha256", "chat_template", "train_on",
+                "appended_special_tokens")) {
             stats.set(key, facts.get(key));
         }
         stats.put("train_windows", train.count());

@@ -123,10 +123,11 @@ public final class GPT2 implements AutoCloseable {
         NDManager manager = NDManager.newBaseManager(device);
         Map<String, NDArray> named = new LinkedHashMap<>();
         try {
+            requireTiedHead(tensors);
             for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
                 String name = e.getKey().startsWith(PREFIX) ? e.getKey() : PREFIX + e.getKey();
                 if (name.endsWith(".attn.bias") || name.endsWith(".attn.masked_bias") || name.equals(PREFIX + "lm_head.weight")) {
-                    continue; // HF buffers (causal mask) and the tied head: nothing to load
+                    continue; // HF buffers (causal mask) and the tied head (checked equal to wte): nothing to load
                 }
                 NDArray copy = e.getValue().toType(DataType.FLOAT32, true).toDevice(device, true);
                 copy.attach(manager);
@@ -136,6 +137,30 @@ public final class GPT2 implements AutoCloseable {
         } catch (RuntimeException e) {
             manager.close();
             throw e;
+        }
+    }
+
+    /**
+     * GPT-2's LM head is the token embedding. Some uploads store it anyway as {@code lm_head.weight}:
+     * a copy of {@code wte} is fine; a head of its own (an untied model) would be dropped, changing
+     * every prediction, so it is refused.
+     */
+    private static void requireTiedHead(Map<String, NDArray> tensors) {
+        NDArray head = tensors.get("lm_head.weight");
+        if (head == null) {
+            head = tensors.get(PREFIX + "lm_head.weight");
+        }
+        if (head == null) {
+            return;
+        }
+        NDArray wte = tensors.getOrDefault(PREFIX + "wte.weight", tensors.get("wte.weight"));
+        boolean same = wte != null && head.getShape().equals(wte.getShape())
+                && java.util.Arrays.equals(head.toType(DataType.FLOAT32, false).toFloatArray(),
+                        wte.toType(DataType.FLOAT32, false).toFloatArray());
+        if (!same) {
+            throw new IllegalArgumentException("lm_head.weight differs from the token embedding wte.weight (an untied "
+                    + "LM head); chatforge's GPT-2 ties the head to wte, so it cannot load these weights without "
+                    + "changing what the model predicts");
         }
     }
 

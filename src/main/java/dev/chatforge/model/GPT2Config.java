@@ -171,13 +171,15 @@ public record GPT2Config(
             if (!type.equals("gpt2")) {
                 throw new StageInputException(file + ": model_type is '" + type + "', only 'gpt2' is supported");
             }
+            int nEmbd = required(node, "n_embd", file).asInt();
+            refuseUnimplemented(node, file, nEmbd);
             return new GPT2Config(
                     required(node, "vocab_size", file).asInt(),
                     required(node, "n_positions", file).asInt(),
-                    required(node, "n_embd", file).asInt(),
+                    nEmbd,
                     required(node, "n_layer", file).asInt(),
                     required(node, "n_head", file).asInt(),
-                    node.path("activation_function").asText("gelu_new"), // HF's default when absent
+                    activation(node.path("activation_function").asText("gelu_new")), // HF's default when absent
                     node.path("resid_pdrop").asDouble(0.1),
                     node.path("embd_pdrop").asDouble(0.1),
                     node.path("attn_pdrop").asDouble(0.1),
@@ -186,6 +188,36 @@ public record GPT2Config(
         } catch (IllegalArgumentException e) {
             throw new StageInputException(file + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * Hugging Face GPT-2 options that change what the model computes and that chatforge's GPT2
+     * does not implement: loading such a checkpoint would silently give another model.
+     */
+    private static void refuseUnimplemented(JsonNode node, Path file, int nEmbd) {
+        JsonNode inner = node.path("n_inner");
+        if (!inner.isMissingNode() && !inner.isNull() && inner.asInt() != 4 * nEmbd) {
+            throw new StageInputException(file + ": key 'n_inner' is " + inner + "; chatforge's GPT-2 has an MLP of "
+                    + "4 × n_embd (" + 4 * nEmbd + ") only");
+        }
+        for (String key : List.of("scale_attn_by_inverse_layer_idx", "reorder_and_upcast_attn", "add_cross_attention")) {
+            if (node.path(key).asBoolean(false)) {
+                throw new StageInputException(file + ": key '" + key + "' is true; chatforge's GPT-2 does not implement "
+                        + "it, so these weights would compute something else");
+            }
+        }
+        if (!node.path("scale_attn_weights").asBoolean(true)) {
+            throw new StageInputException(file + ": key 'scale_attn_weights' is false; chatforge's GPT-2 always scales "
+                    + "attention by 1/sqrt(head size)");
+        }
+    }
+
+    /** Hugging Face's other names for the tanh approximation (the same function as gelu_new). */
+    private static String activation(String name) {
+        return switch (name) {
+            case "gelu_pytorch_tanh", "gelu_fast" -> "gelu_new";
+            default -> name;
+        };
     }
 
     private static JsonNode required(JsonNode node, String key, Path file) {

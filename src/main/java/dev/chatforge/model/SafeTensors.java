@@ -32,20 +32,49 @@ import java.util.Map;
 public final class SafeTensors {
     private SafeTensors() {}
 
+    /** A tensor as bytes: its safetensors dtype name ("F32", "F16", "BF16"), shape and little-endian data. */
+    public record Raw(String dtype, long[] shape, ByteBuffer data) {
+        /** The array's own dtype and bytes. */
+        public static Raw of(NDArray array) {
+            return new Raw(array.getDataType().asSafetensors(), array.getShape().getShape(),
+                    array.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN));
+        }
+
+        /**
+         * fp32 values rounded to bfloat16 (round to nearest even) in Java: bf16 arrays cannot be
+         * made natively on CPUs without bf16 support (DJL-NOTES).
+         */
+        public static Raw bf16(float[] values, long... shape) {
+            ByteBuffer data = ByteBuffer.allocate(values.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+            for (float v : values) {
+                int bits = Float.floatToRawIntBits(v);
+                data.putShort((short) ((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16));
+            }
+            return new Raw("BF16", shape, data.flip());
+        }
+    }
+
     /** Writes {@code tensors} (in map order) to {@code file}. Caller handles atomicity. */
     public static void write(Path file, Map<String, NDArray> tensors, Map<String, String> metadata) {
+        Map<String, Raw> raw = new LinkedHashMap<>();
+        tensors.forEach((name, array) -> raw.put(name, Raw.of(array)));
+        writeRaw(file, raw, metadata);
+    }
+
+    /** Writes tensors given as bytes (in map order) to {@code file}. Caller handles atomicity. */
+    public static void writeRaw(Path file, Map<String, Raw> tensors, Map<String, String> metadata) {
         ObjectNode header = Json.COMPACT.createObjectNode();
         ObjectNode meta = header.putObject("__metadata__");
         meta.put("format", "pt");
         metadata.forEach(meta::put);
         long offset = 0;
-        for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
-            NDArray array = e.getValue();
-            long bytes = array.size() * array.getDataType().getNumOfBytes();
+        for (Map.Entry<String, Raw> e : tensors.entrySet()) {
+            Raw tensor = e.getValue();
+            long bytes = tensor.data().remaining();
             ObjectNode entry = header.putObject(e.getKey());
-            entry.put("dtype", array.getDataType().asSafetensors());
+            entry.put("dtype", tensor.dtype());
             ArrayNode shape = entry.putArray("shape");
-            for (long d : array.getShape().getShape()) {
+            for (long d : tensor.shape()) {
                 shape.add(d);
             }
             entry.putArray("data_offsets").add(offset).add(offset + bytes);
@@ -67,8 +96,8 @@ public final class SafeTensors {
         try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             writeFully(out, head);
-            for (NDArray array : tensors.values()) {
-                writeFully(out, array.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN));
+            for (Raw tensor : tensors.values()) {
+                writeFully(out, tensor.data().duplicate());
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
@@ -112,9 +141,11 @@ public final class SafeTensors {
     /** One tensor, mapped on its own (a single map is limited to 2 GB; GPT-2 XL is 6 GB). */
     private static NDArray tensor(Path file, String name, JsonNode entry, FileChannel in, long dataStart,
                                   NDManager manager) throws IOException {
+        String dtype = entry.path("dtype").asText();
+        boolean bf16 = dtype.equals("BF16");
         DataType type;
         try {
-            type = DataType.fromSafetensors(entry.path("dtype").asText());
+            type = bf16 ? DataType.BFLOAT16 : DataType.fromSafetensors(dtype);
         } catch (IllegalArgumentException e) {
             throw new StageInputException(file + ": tensor '" + name + "' has unsupported dtype " + entry.path("dtype"));
         }
@@ -131,6 +162,21 @@ public final class SafeTensors {
         }
         MappedByteBuffer slice = in.map(FileChannel.MapMode.READ_ONLY, dataStart + begin, end - begin);
         slice.order(ByteOrder.LITTLE_ENDIAN);
+        if (bf16) {
+            // bf16 arrays abort the JVM on CPUs without native bf16 (DJL-NOTES); bf16 is the top
+            // half of an fp32, so widen the bits here and hand PyTorch fp32.
+            java.nio.ShortBuffer halves = slice.asShortBuffer();
+            ByteBuffer widened = ByteBuffer.allocateDirect(halves.remaining() * 4).order(ByteOrder.nativeOrder());
+            while (halves.hasRemaining()) {
+                widened.putInt((halves.get() & 0xFFFF) << 16);
+            }
+            widened.flip();
+            NDArray created = manager.create(widened.asFloatBuffer(), shape, DataType.FLOAT32);
+            NDArray array = created.duplicate();
+            created.close();
+            array.setName(name);
+            return array;
+        }
         // DJL may wrap a direct buffer without copying; the copy makes the tensor own its
         // memory, so it stays valid (and writable) after the read-only mapping goes away.
         NDArray mapped = manager.create(slice, shape, type);

@@ -17,8 +17,9 @@ import java.util.Set;
  *                      (ignored when {@code tokenizer} is given)
  * @param minFrequency  a pair seen fewer times is never merged; stops training early on small data
  * @param specialTokens extra special tokens beyond the ones chatforge always reserves
- * @param tokenizer     an existing byte-level BPE tokenizer.json to use instead of training
- *                      (e.g. a pretrained checkpoint's, so fine-tune data matches its ids)
+ * @param tokenizer     an existing byte-level BPE tokenizer.json (or vocab.json with merges.txt
+ *                      beside it) to use instead of training, e.g. a checkpoint's or a Hub GPT-2's,
+ *                      so fine-tune data matches its ids; special tokens it lacks are appended
  * @param template      how conversations are rendered: "turns" or "inst" (see ChatTemplate)
  * @param overwrite     replace an existing output folder (same as --force)
  */

@@ -22,7 +22,8 @@ import java.util.Locale;
  *
  * <p>Manifest stats: {@code vocab_size}, {@code template}, {@code special_tokens} {token: id},
  * {@code has_loss_mask}, {@code element_type}, {@code bytes_per_token}, {@code tokenizer}
- * {source, merges}, and per split {@code splits.train|val}: {file, tokens, text_bytes (UTF-8
+ * {source, merges; for a given tokenizer that lacked special tokens: base_vocab_size,
+ * appended_special_tokens}, and per split {@code splits.train|val}: {file, tokens, text_bytes (UTF-8
  * bytes of the rendered records, without the {@code <|endoftext|>} separators: the denominator
  * of bits per byte), records, conversations, trained_tokens, has_loss_mask}.
  */
@@ -73,9 +74,12 @@ public final class TokenizeStage {
             Path tokenizerFile = tmp.resolve(TOKENIZER_FILE);
             ObjectNode tokenizerStats = Json.MAPPER.createObjectNode();
             if (config.tokenizer() != null) {
-                TokenizerJson.read(config.tokenizer()); // byte-level BPE, or a clear error
-                Files.copy(config.tokenizer(), tokenizerFile);
+                if (!config.tokenizer().getFileName().toString().equals(VocabAndMerges.VOCAB)) {
+                    TokenizerJson.read(config.tokenizer()); // byte-level BPE, or a clear error naming the file
+                }
+                Files.write(tokenizerFile, VocabAndMerges.tokenizerJsonBytes(config.tokenizer()));
                 tokenizerStats.put("source", config.tokenizer().toString());
+                appendMissingSpecialTokens(config, hasConversations(prepared, input), tokenizerFile, tokenizerStats);
             } else {
                 train(config, input.resolve("train.jsonl"), tokenizerFile, tokenizerStats, threads);
                 tokenizerStats.put("source", "trained");
@@ -146,6 +150,64 @@ public final class TokenizeStage {
         }
     }
 
+    /**
+     * A given tokenizer (e.g. a pretrained GPT-2's) that lacks special tokens tokenize or the chat
+     * template needs gets them appended after its last id, as transformers' add_special_tokens
+     * does: every text keeps its ids, and finetune grows the model's embedding to match.
+     */
+    private static void appendMissingSpecialTokens(TokenizeConfig config, boolean conversations, Path tokenizerFile,
+                                                   ObjectNode stats) throws IOException {
+        List<String> wanted = new ArrayList<>();
+        wanted.add(ChatTemplate.END_OF_TEXT);
+        if (conversations) { // plain text keeps the vocabulary as it is (a Hub model scores it unchanged)
+            wanted.addAll(templateTokens(config.chatTemplate()));
+        }
+        wanted.addAll(config.specialTokens());
+        TokenizerJson before = TokenizerJson.read(tokenizerFile);
+        List<String> missing = wanted.stream().distinct().filter(t -> !before.vocab().contains(t)).toList();
+        if (missing.isEmpty()) {
+            return;
+        }
+        Files.write(tokenizerFile, TokenizerExtension.append(tokenizerFile, missing));
+        int first = before.vocabSize();
+        System.err.printf(Locale.ROOT, "tokenize: %s lacks special token(s) %s: appended them as ids %d..%d; the "
+                + "tokenizer.json written with the token files has them (finetune grows the model to match)%n",
+                config.tokenizer(), missing, first, first + missing.size() - 1);
+        stats.put("base_vocab_size", first);
+        missing.forEach(stats.withArray("appended_special_tokens")::add);
+    }
+
+    /** Whether the prepared splits hold conversations: from prepare's manifest, else by reading them. */
+    private static boolean hasConversations(Manifest prepared, Path input) throws IOException {
+        com.fasterxml.jackson.databind.JsonNode splits = prepared.stats().path("splits");
+        boolean counted = true;
+        long conversations = 0;
+        for (String split : SPLITS) {
+            com.fasterxml.jackson.databind.JsonNode n = splits.path(split).path("conversations");
+            counted &= n.isNumber();
+            conversations += n.asLong(0);
+        }
+        if (counted) {
+            return conversations > 0;
+        }
+        for (String split : SPLITS) {
+            try (var lines = Files.lines(input.resolve(split + ".jsonl"))) {
+                if (lines.anyMatch(line -> !line.isBlank() && readRecord(line).isConversation())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static dev.chatforge.data.Record readRecord(String line) {
+        try {
+            return Json.COMPACT.readValue(line, dev.chatforge.data.Record.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The special tokens a chat template renders conversations with. */
     static List<String> templateTokens(ChatTemplate template) {
         return template == ChatTemplate.TURNS
@@ -199,7 +261,7 @@ public final class TokenizeStage {
     private static Path requireFile(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new StageInputException(file + ": tokenizer file not found (key 'tokenizer': an existing"
-                    + " tokenizer.json, e.g. a trained checkpoint's; a checkpoint has one once `chatforge train` wrote it)");
+                    + " tokenizer.json, e.g. a trained checkpoint's or a Hub model's, or a vocab.json with merges.txt beside it)");
         }
         return file;
     }

@@ -139,7 +139,9 @@ public record TokenizerJson(List<String> vocab, List<String[]> merges, List<Adde
             throw new StageInputException(file + ": not a byte-level BPE tokenizer: decoder is " + describe(decoder)
                     + ", chatforge needs ByteLevel so ids decode back to the exact bytes");
         }
-        if (model.path("continuing_subword_prefix").isTextual() || model.path("end_of_word_suffix").isTextual()) {
+        // The Hub's GPT-2 file writes "" for both: an empty prefix or suffix is none.
+        if (!model.path("continuing_subword_prefix").asText("").isEmpty()
+                || !model.path("end_of_word_suffix").asText("").isEmpty()) {
             throw new StageInputException(file + ": not a byte-level BPE tokenizer: the BPE model uses a subword "
                     + "prefix or suffix, which byte-level decoding cannot undo");
         }

@@ -3,11 +3,17 @@ package dev.chatforge.train;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.chatforge.chat.ChatTemplate;
+import dev.chatforge.chat.TransformersFiles;
 import dev.chatforge.io.AtomicFiles;
 import dev.chatforge.io.StageInputException;
 import dev.chatforge.model.GPT2;
 import dev.chatforge.model.GPT2Config;
+import dev.chatforge.model.CheckpointWeights;
 import dev.chatforge.model.SafeTensors;
+import dev.chatforge.model.VocabularyGrowth;
+import dev.chatforge.tokenizer.VocabAndMerges;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -23,6 +29,8 @@ import java.util.Map;
  *   config.json             model config, Hugging Face GPT-2 key names
  *   model.safetensors       weights, Hugging Face GPT-2 names and (Conv1D) layout
  *   tokenizer.json          the tokenizer the model was trained with
+ *   tokenizer_config.json   for transformers: tokenizer class, special tokens, Jinja chat_template
+ *   special_tokens_map.json, generation_config.json   (likewise; see chat.TransformersFiles)
  *   trainer_state.json      step, tokens seen, learning rate, losses, data-sampler position, seed
  *   optimizer.safetensors   AdamW moments (latest checkpoints only; what resume needs)
  *   metrics.jsonl           the metrics up to this step
@@ -50,18 +58,43 @@ public record Checkpoint(Path dir, GPT2Config config, GPT2 model, Path tokenizer
                     + "or point to a folder with config.json and model.safetensors)");
         }
         GPT2Config config = GPT2Config.read(dir);
-        Path weights = dir.resolve(WEIGHTS);
+        Path weights = weightsFile(dir);
         GPT2 model;
         try (NDManager loading = NDManager.newBaseManager(device)) {
-            Map<String, NDArray> tensors = SafeTensors.read(weights, loading);
+            Map<String, NDArray> tensors = CheckpointWeights.read(dir, loading);
             model = GPT2.fromTensors(config, device, tensors);
         } catch (IllegalArgumentException e) {
             throw new StageInputException(weights + ": does not match " + dir.resolve(GPT2Config.FILE_NAME) + ": "
                     + e.getMessage(), e);
         }
-        Path tokenizer = dir.resolve(TOKENIZER);
+        // A Hub folder may have vocab.json + merges.txt instead of tokenizer.json (older repositories).
+        Path tokenizer = VocabAndMerges.tokenizerOf(dir);
         TrainerState state = Files.exists(dir.resolve(TrainerState.FILE_NAME)) ? TrainerState.read(dir) : null;
-        return new Checkpoint(dir, config, model, Files.exists(tokenizer) ? tokenizer : null, state);
+        return new Checkpoint(dir, config, model, tokenizer, state);
+    }
+
+    /** The file that identifies a checkpoint's weights: model.safetensors, or a sharded model's index. */
+    public static Path weightsFile(Path dir) {
+        Path single = dir.resolve(WEIGHTS);
+        Path index = dir.resolve(CheckpointWeights.INDEX);
+        return !Files.exists(single) && Files.exists(index) ? index : single;
+    }
+
+    /**
+     * This checkpoint with room for {@code vocabSize} token ids: the token embedding (the tied LM
+     * head) grown by rows that are the mean of the existing ones, for special tokens appended to
+     * its tokenizer; itself when it has that many already. A grown copy closes this one.
+     */
+    public Checkpoint withVocabSize(int vocabSize) {
+        if (config.vocabSize() >= vocabSize) {
+            return this;
+        }
+        try (this) {
+            System.err.printf("%s: token embedding grown from %d to %d rows for appended special tokens (new rows: "
+                    + "the mean of the existing ones)%n", dir, config.vocabSize(), vocabSize);
+            GPT2 grown = VocabularyGrowth.grow(model, vocabSize);
+            return new Checkpoint(dir, grown.config(), grown, tokenizer, state);
+        }
     }
 
     /** Restores the AdamW moments saved beside the weights (for resuming). */
@@ -95,6 +128,10 @@ public record Checkpoint(Path dir, GPT2Config config, GPT2 model, Path tokenizer
             }
             if (tokenizerFile != null) {
                 Files.copy(tokenizerFile, tmp.resolve(TOKENIZER));
+                // tokenizer_config.json (with the Jinja chat template) etc.: the folder loads in transformers as is.
+                JsonNode template = state.run() == null ? null : state.run().get("chat_template");
+                TransformersFiles.write(tmp, tmp.resolve(TOKENIZER), model.config().nPositions(),
+                        template == null ? ChatTemplate.TURNS : ChatTemplate.parse(template.asText()));
             }
             if (metricsFile != null && Files.exists(metricsFile)) {
                 Files.copy(metricsFile, tmp.resolve(MetricsLog.FILE_NAME));

@@ -3,6 +3,8 @@ package dev.chatforge.train;
 import dev.chatforge.io.Hashing;
 import dev.chatforge.io.StageInputException;
 import dev.chatforge.model.GPT2Config;
+import dev.chatforge.tokenizer.TokenizerExtension;
+import dev.chatforge.tokenizer.VocabAndMerges;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -41,6 +43,42 @@ public final class TokenizerCheck {
                     + " (the same text would get other ids)" + hint);
         }
         return own;
+    }
+
+    /**
+     * {@link #requireSameTokenizer}, relaxed for a pretrained model's tokenizer to which tokenize
+     * appended special tokens (the chat template's): old text keeps its ids, and the caller grows
+     * the model to {@link TokenizerExtension#vocabSize()} (Checkpoint.withVocabSize). The
+     * checkpoint's tokenizer may be a tokenizer.json or, in an older Hub folder, vocab.json +
+     * merges.txt. Returns the data's tokenizer and what was appended (nothing when it is the same);
+     * null only when the checkpoint has no tokenizer and {@code required} is false.
+     */
+    public static TokenizerExtension requireSameOrExtended(Path checkpoint, GPT2Config modelConfig, TokenizedData data,
+                                                           boolean required) {
+        Path own = VocabAndMerges.tokenizerOf(checkpoint);
+        if (own != null && data.vocabSize() > modelConfig.vocabSize()) {
+            TokenizerExtension extension = null;
+            try {
+                extension = TokenizerExtension.of(own, data.tokenizer(), "");
+            } catch (StageInputException e) {
+                // not an extension: the strict check below reports the vocabulary mismatch
+            }
+            if (extension != null && extension.baseVocab() == modelConfig.vocabSize()
+                    && extension.vocabSize() == data.vocabSize()) {
+                return extension;
+            }
+        }
+        if (own != null && !Files.exists(checkpoint.resolve(Checkpoint.TOKENIZER))) {
+            // vocab.json + merges.txt: the data's tokenizer.json is their conversion (TokenizeStage writes it)
+            TokenizerExtension.of(own, data.tokenizer(), "; tokenize the data with tokenizer: "
+                    + checkpoint.resolve(VocabAndMerges.VOCAB));
+            if (data.vocabSize() != modelConfig.vocabSize()) {
+                requireSameTokenizer(checkpoint, modelConfig, data, required); // throws the vocabulary message
+            }
+            return new TokenizerExtension(own, modelConfig.vocabSize(), java.util.List.of());
+        }
+        Path same = requireSameTokenizer(checkpoint, modelConfig, data, required);
+        return same == null ? null : new TokenizerExtension(same, modelConfig.vocabSize(), java.util.List.of());
     }
 
     /** Whether text gets the same ids from both tokenizer files: today, when they are the same file. */

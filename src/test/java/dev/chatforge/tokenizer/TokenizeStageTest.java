@@ -214,34 +214,31 @@ class TokenizeStageTest {
     }
 
     @Test
-    void tokenizerLackingChatTokensIsRejectedNamingThem() throws Exception {
+    void tokenizerLackingChatTokensGetsThemAppendedOnlyWhenNeeded() throws Exception {
         // A byte-level BPE with only <|endoftext|>, like GPT-2's own tokenizer.json.
         WordCounter counter = new WordCounter(List.of(ChatTemplate.END_OF_TEXT));
         TestTokenizers.corpus().forEach(counter::add);
         Path gpt2Like = dir.resolve("gpt2-like.json");
         Files.write(gpt2Like, BpeTrainer.train(counter.counts(), 300, 2, List.of(ChatTemplate.END_OF_TEXT)).toTokenizerJson());
 
+        // Conversations need the template's tokens: appended after the existing ids (AppendedSpecialTokensTest).
         Path input = PreparedFixture.mixed(dir.resolve("prepared"));
         Path output = dir.resolve("tokens");
-        StageInputException e = assertThrows(StageInputException.class,
-                () -> TokenizeStage.run(config(input, output, "turns", gpt2Like), false, 2));
-        assertTrue(e.getMessage().contains(gpt2Like.toString()), e.getMessage());
-        assertTrue(e.getMessage().contains("[<|system|>, <|user|>, <|agent|>, <|end|>]"), e.getMessage());
-        assertFalse(Files.exists(output));
-        try (var files = Files.list(dir)) {
-            assertTrue(files.noneMatch(p -> p.getFileName().toString().startsWith("tokens")), "no temp folder left");
-        }
+        TokenizeStage.run(config(input, output, "turns", gpt2Like), false, 2);
+        assertEquals(304, TokenFile.open(output.resolve("train.bin")).vocabSize());
+        assertEquals(List.of("<|system|>", "<|user|>", "<|agent|>", "<|end|>"),
+                TokenizerExtension.of(gpt2Like, output.resolve("tokenizer.json"), "").appended());
 
-        // Documents need only <|endoftext|>: the same tokenizer is fine for them.
+        // Documents need only <|endoftext|>: the vocabulary stays as it is.
         Path docs = PreparedFixture.write(dir.resolve("docs"), List.of(PreparedFixture.doc("plain text")),
                 List.of(PreparedFixture.doc("more text")));
-        TokenizeStage.run(config(docs, output, "turns", gpt2Like), false, 2);
-        assertEquals(300, TokenFile.open(output.resolve("train.bin")).vocabSize());
+        TokenizeStage.run(config(docs, dir.resolve("doc-tokens"), "turns", gpt2Like), false, 2);
+        assertEquals(300, TokenFile.open(dir.resolve("doc-tokens/train.bin")).vocabSize());
 
-        // An extra special token from the config must be in the tokenizer too.
-        TokenizeConfig extra = new TokenizeConfig(docs, dir.resolve("x"), 400, 2, List.of("<|tool|>"), gpt2Like, "turns", false);
-        e = assertThrows(StageInputException.class, () -> TokenizeStage.run(extra, false, 2));
-        assertTrue(e.getMessage().contains("[<|tool|>]"), e.getMessage());
+        // An extra special token from the config is appended too.
+        TokenizeStage.run(new TokenizeConfig(docs, dir.resolve("x"), 400, 2, List.of("<|tool|>"), gpt2Like, "turns", false),
+                false, 2);
+        assertEquals(List.of("<|tool|>"), TokenizerExtension.of(gpt2Like, dir.resolve("x/tokenizer.json"), "").appended());
     }
 
     @Test

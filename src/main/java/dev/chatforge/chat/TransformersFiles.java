@@ -1,0 +1,127 @@
+package dev.chatforge.chat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chatforge.io.Json;
+import dev.chatforge.tokenizer.TokenizerJson;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The files Hugging Face transformers reads beside {@code config.json}, {@code model.safetensors}
+ * and {@code tokenizer.json}, so a chatforge checkpoint loads as it is with
+ * {@code GPT2LMHeadModel.from_pretrained(dir)} and {@code AutoTokenizer.from_pretrained(dir)}, and
+ * {@code tokenizer.apply_chat_template(messages)} renders exactly what chatforge trained on:
+ * <ul>
+ *   <li>{@code tokenizer_config.json}: the tokenizer class, special tokens, the context length and
+ *       the Jinja {@code chat_template} ({@link #jinja(ChatTemplate)});</li>
+ *   <li>{@code special_tokens_map.json}: bos/eos/unk and the other special tokens;</li>
+ *   <li>{@code generation_config.json}: generation stops at the end of a turn or a document.</li>
+ * </ul>
+ */
+public final class TransformersFiles {
+    public static final String TOKENIZER_CONFIG = "tokenizer_config.json";
+    public static final String SPECIAL_TOKENS_MAP = "special_tokens_map.json";
+    public static final String GENERATION_CONFIG = "generation_config.json";
+
+    private TransformersFiles() {}
+
+    /**
+     * The chat template in Jinja, as transformers' {@code apply_chat_template} runs it: messages
+     * with roles system, user and assistant (chatforge's agent; "agent" is accepted too), and
+     * {@code add_generation_prompt} for the opening of the next reply. Renders the same text as
+     * {@link ChatTemplate#render} / {@link ChatTemplate#renderForReply} (ChatTemplateJinjaTest).
+     */
+    public static String jinja(ChatTemplate template) {
+        String agent = "message['role'] == 'assistant' or message['role'] == 'agent'";
+        if (template == ChatTemplate.TURNS) {
+            return "{% for message in messages %}"
+                    + "{% if message['role'] == 'system' %}" + ChatTemplate.SYSTEM + "{{ message['content'] }}" + ChatTemplate.END_OF_TURN
+                    + "{% elif message['role'] == 'user' %}" + ChatTemplate.USER + "{{ message['content'] }}" + ChatTemplate.END_OF_TURN
+                    + "{% elif " + agent + " %}" + ChatTemplate.AGENT + "{{ message['content'] }}" + ChatTemplate.END_OF_TURN
+                    + "{% endif %}{% endfor %}"
+                    + "{% if add_generation_prompt %}" + ChatTemplate.AGENT + "{% endif %}";
+        }
+        // [INST]: a system message waits for the next user message and is put before it.
+        return "{% set ns = namespace(system=none) %}"
+                + "{% for message in messages %}"
+                + "{% if message['role'] == 'system' %}{% set ns.system = message['content'] %}"
+                + "{% elif message['role'] == 'user' %}" + ChatTemplate.INST_OPEN + " "
+                + "{% if ns.system is not none %}{{ ns.system }}\n\n{% set ns.system = none %}{% endif %}"
+                + "{{ message['content'] }} " + ChatTemplate.INST_CLOSE
+                + "{% elif " + agent + " %} {{ message['content'] }}" + ChatTemplate.END_OF_TURN
+                + "{% endif %}{% endfor %}"
+                + "{% if ns.system is not none %}" + ChatTemplate.INST_OPEN + " {{ ns.system }} " + ChatTemplate.INST_CLOSE
+                + "{% endif %}";
+    }
+
+    private static int idOf(List<TokenizerJson.AddedToken> tokens, String content) {
+        return tokens.stream().filter(t -> t.content().equals(content)).mapToInt(TokenizerJson.AddedToken::id)
+                .findFirst().orElse(-1);
+    }
+
+    /** Writes the three files into {@code dir} for the tokenizer at {@code tokenizerFile}. */
+    public static void write(Path dir, Path tokenizerFile, int contextLength, ChatTemplate template) throws IOException {
+        // Only added_tokens matter here (the tokenizer itself was checked where it was made).
+        List<TokenizerJson.AddedToken> addedTokens = new ArrayList<>();
+        for (JsonNode t : Json.MAPPER.readTree(tokenizerFile.toFile()).path("added_tokens")) {
+            addedTokens.add(new TokenizerJson.AddedToken(t.path("id").asInt(), t.path("content").asText(),
+                    t.path("special").asBoolean(false), true));
+        }
+        int end = idOf(addedTokens, ChatTemplate.END_OF_TURN);
+        int eot = idOf(addedTokens, ChatTemplate.END_OF_TEXT);
+        String document = eot >= 0 ? ChatTemplate.END_OF_TEXT : null;
+
+        ObjectNode specials = Json.MAPPER.createObjectNode();
+        if (document != null) {
+            specials.put("bos_token", document);
+            specials.put("eos_token", document);
+            specials.put("unk_token", document);
+        }
+        ArrayNode additional = specials.putArray("additional_special_tokens");
+        for (TokenizerJson.AddedToken t : addedTokens) {
+            if (t.special() && !t.content().equals(document)) {
+                additional.add(t.content());
+            }
+        }
+
+        ObjectNode config = Json.MAPPER.createObjectNode();
+        config.put("tokenizer_class", "GPT2Tokenizer");
+        config.put("model_max_length", contextLength);
+        config.put("add_prefix_space", false);
+        config.put("add_bos_token", false);
+        config.put("clean_up_tokenization_spaces", false); // decode gives back the exact text
+        config.setAll(specials);
+        ObjectNode decoder = config.putObject("added_tokens_decoder");
+        for (TokenizerJson.AddedToken t : addedTokens) {
+            ObjectNode entry = decoder.putObject(Integer.toString(t.id()));
+            entry.put("content", t.content());
+            entry.put("lstrip", false);
+            entry.put("normalized", false);
+            entry.put("rstrip", false);
+            entry.put("single_word", false);
+            entry.put("special", t.special());
+        }
+        config.put("chat_template", jinja(template));
+
+        ObjectNode generation = Json.MAPPER.createObjectNode();
+        ArrayNode stops = Json.MAPPER.createArrayNode();
+        if (end >= 0) {
+            stops.add(end);
+        }
+        if (eot >= 0) {
+            stops.add(eot);
+            generation.put("bos_token_id", eot);
+            generation.put("pad_token_id", eot);
+        }
+        generation.set("eos_token_id", stops);
+
+        Files.writeString(dir.resolve(TOKENIZER_CONFIG), Json.MAPPER.writeValueAsString(config) + "\n");
+        Files.writeString(dir.resolve(SPECIAL_TOKENS_MAP), Json.MAPPER.writeValueAsString(specials) + "\n");
+        Files.writeString(dir.resolve(GENERATION_CONFIG), Json.MAPPER.writeValueAsString(generation) + "\n");
+    }
+}

@@ -1,0 +1,88 @@
+package dev.chatforge.cli;
+
+import ai.djl.Device;
+import dev.chatforge.config.ConfigException;
+import dev.chatforge.io.AtomicFiles;
+import dev.chatforge.model.GPT2;
+import dev.chatforge.model.GPT2Config;
+import dev.chatforge.model.HubFolder;
+import dev.chatforge.tokenizer.TokenizerJson;
+import dev.chatforge.tokenizer.VocabAndMerges;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * `chatforge init-model`: a randomly initialised GPT-2 written as a Hugging Face Hub folder
+ * (config.json as the Hub writes it, model.safetensors in OpenAI's gpt2 layout, the tokenizer).
+ * What CI fine-tunes in place of a downloaded gpt2 (no network there), and a GPT-2 124M-shaped
+ * folder for measuring a fine-tune of that size.
+ */
+@Command(name = "init-model", mixinStandardHelpOptions = true,
+        description = "Write a randomly initialised GPT-2 as a Hugging Face Hub folder (config.json, model.safetensors, tokenizer.json).")
+public class InitModelCommand implements Callable<Integer> {
+    @Option(names = "--output", required = true, paramLabel = "DIR", description = "Folder to write.")
+    Path output;
+
+    @Option(names = "--tokenizer", required = true, paramLabel = "FILE",
+            description = "tokenizer.json (or vocab.json with merges.txt beside it); sets vocab_size and is copied in.")
+    Path tokenizer;
+
+    @Option(names = "--preset", defaultValue = "gpt2", paramLabel = "NAME",
+            description = "Model shape: gpt2 (124M), gpt2-medium, tiny, small, ... (default: ${DEFAULT-VALUE}).")
+    String preset;
+
+    @Option(names = "--n-positions", paramLabel = "N", description = "Context length (default: the preset's).")
+    Integer positions;
+
+    @Option(names = "--dtype", defaultValue = "F32", paramLabel = "T", description = "F32, F16 or BF16 (default: ${DEFAULT-VALUE}).")
+    String dtype;
+
+    @Option(names = "--seed", defaultValue = "1337", description = "Initialisation seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--force", description = "Replace an existing output folder.")
+    boolean force;
+
+    @Override
+    public Integer call() {
+        GPT2Config config;
+        HubFolder layout;
+        try {
+            config = GPT2Config.preset(preset);
+            if (positions != null) {
+                config = config.withSizes(positions, config.nEmbd(), config.nLayer(), config.nHead());
+            }
+            // Hub GPT-2 checkpoints use the tanh GELU; a folder that stands in for one does too.
+            config = new GPT2Config(config.vocabSize(), config.nPositions(), config.nEmbd(), config.nLayer(),
+                    config.nHead(), "gelu_new", config.residPdrop(), config.embdPdrop(), config.attnPdrop(),
+                    config.layerNormEpsilon(), config.initializerRange());
+            layout = new HubFolder(dtype.toUpperCase(Locale.ROOT), false, true, false, 1);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
+        AtomicFiles.checkWritable(output, force);
+        byte[] tokenizerJson = VocabAndMerges.tokenizerJsonBytes(tokenizer);
+        Path tmp = AtomicFiles.newTempDirectory(output);
+        try {
+            Files.write(tmp.resolve("tokenizer.json"), tokenizerJson);
+            config = config.withVocabSize(TokenizerJson.read(tmp.resolve("tokenizer.json")).vocabSize());
+            try (GPT2 model = GPT2.create(config, Device.cpu(), seed)) {
+                layout.write(model, tmp);
+            }
+            // Temporary folders are owner-only; a published model is shared like any output.
+            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            AtomicFiles.publishDirectory(tmp, output, force);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot write " + output + ": " + e.getMessage(), e);
+        } finally {
+            AtomicFiles.deleteQuietly(tmp);
+        }
+        System.err.printf(Locale.ROOT, "init-model: wrote %s: %s, %,d parameters, vocab %,d, context %d, %s%n", output,
+                preset, config.parameterCount(), config.vocabSize(), config.nPositions(), layout.dtype());
+        return 0;
+    }
+}
