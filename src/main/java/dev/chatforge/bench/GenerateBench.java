@@ -98,7 +98,7 @@ public final class GenerateBench {
     /** The Java decoder without a cache: every call runs the whole window through a fresh session. */
     private record RecomputingDecoder(GPT2Decoder decoder) implements NextTokenModel {
         @Override
-        public int contextLength() {
+        public int blockSize() {
             return decoder.config().nPositions();
         }
 

@@ -1,7 +1,7 @@
 package dev.chatforge.bench;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import dev.chatforge.chat.ChatTemplate;
+import dev.chatforge.tokenizer.ChatTemplate;
 import dev.chatforge.data.Record;
 import dev.chatforge.io.AtomicFiles;
 import dev.chatforge.io.Json;

@@ -65,7 +65,7 @@ public final class TrainBench {
                 }
             }
         }
-        Device d = dev.chatforge.train.Devices.resolve(device);
+        Device d = dev.chatforge.model.Devices.resolve(device);
         ObjectNode summary = Json.MAPPER.createObjectNode();
         summary.put("device", d.toString());
         summary.put("threads", System.getProperty("ai.djl.pytorch.num_threads", "default"));

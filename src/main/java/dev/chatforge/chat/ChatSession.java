@@ -2,6 +2,7 @@ package dev.chatforge.chat;
 
 import dev.chatforge.data.Role;
 import dev.chatforge.data.Turn;
+import dev.chatforge.tokenizer.ChatTemplate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -44,7 +45,7 @@ public final class ChatSession {
     public String send(String userText, Consumer<String> onText) {
         List<Turn> kept = fitToContext(userText);
         List<ChatTemplate.Segment> prompt = template.renderForReply(kept);
-        int room = model.contextLength() - model.countTokens(prompt);
+        int room = model.blockSize() - model.countTokens(prompt);
         String reply = model.reply(prompt, Math.min(maxNewTokens, room), onText).strip();
         turns.add(new Turn(Role.USER, userText));
         turns.add(new Turn(Role.AGENT, reply));
@@ -57,7 +58,7 @@ public final class ChatSession {
      * min(max_new_tokens, n_positions / 2) tokens.
      */
     List<Turn> fitToContext(String userText) {
-        int context = model.contextLength();
+        int context = model.blockSize();
         int budget = context - Math.min(maxNewTokens, context / 2);
         int firstKept = 0;
         while (true) {

@@ -1,5 +1,6 @@
 package dev.chatforge.chat;
 
+import dev.chatforge.tokenizer.ChatTemplate;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintStream;

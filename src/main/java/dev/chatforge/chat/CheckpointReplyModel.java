@@ -1,5 +1,6 @@
 package dev.chatforge.chat;
 
+import dev.chatforge.tokenizer.ChatTemplate;
 import dev.chatforge.tokenizer.ChatTokenizer;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -18,13 +19,13 @@ public final class CheckpointReplyModel implements ReplyModel {
     private final Generator generator;
     private final Sampler sampler;
     private final StopCondition stop;
-    private final int contextLength;
+    private final int blockSize;
 
     public CheckpointReplyModel(LoadedModel model, Sampler sampler, List<String> stopStrings, boolean stopAtNewline) {
         this.tokenizer = model.tokenizer();
         this.generator = new Generator(model.nextTokenModel(), true);
         this.sampler = sampler;
-        this.contextLength = model.contextLength();
+        this.blockSize = model.blockSize();
         Set<Integer> stopIds = new HashSet<>();
         for (String special : ChatTemplate.SPECIAL_TOKENS) {
             Integer id = tokenizer.specialTokens().get(special);
@@ -40,8 +41,8 @@ public final class CheckpointReplyModel implements ReplyModel {
     }
 
     @Override
-    public int contextLength() {
-        return contextLength;
+    public int blockSize() {
+        return blockSize;
     }
 
     @Override

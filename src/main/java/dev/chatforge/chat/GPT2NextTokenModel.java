@@ -42,7 +42,7 @@ public final class GPT2NextTokenModel implements NextTokenModel {
     }
 
     @Override
-    public int contextLength() {
+    public int blockSize() {
         return model.config().nPositions();
     }
 

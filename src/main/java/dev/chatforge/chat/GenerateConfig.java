@@ -2,6 +2,7 @@ package dev.chatforge.chat;
 
 import dev.chatforge.config.Checks;
 import dev.chatforge.config.StageConfig;
+import dev.chatforge.tokenizer.ChatTemplate;
 import java.nio.file.Path;
 import java.util.List;
 

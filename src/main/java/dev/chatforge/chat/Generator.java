@@ -55,7 +55,7 @@ public final class Generator {
         if (decoder == null && (onText != null || !stop.stopStrings().isEmpty())) {
             throw new IllegalArgumentException("stop strings and streaming need a decoder");
         }
-        ContextWindow window = new ContextWindow(model.contextLength(), prompt);
+        ContextWindow window = new ContextWindow(model.blockSize(), prompt);
         int promptTokens = window.size();
         int[] generated = new int[Math.max(0, maxNewTokens)];
         int count = 0;

@@ -3,9 +3,10 @@ package dev.chatforge.chat;
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.chatforge.io.StageInputException;
+import dev.chatforge.tokenizer.ChatTemplate;
 import dev.chatforge.tokenizer.ChatTokenizer;
 import dev.chatforge.train.Checkpoint;
-import dev.chatforge.train.Devices;
+import dev.chatforge.model.Devices;
 import java.nio.file.Path;
 
 /**
@@ -53,7 +54,7 @@ public final class LoadedModel implements AutoCloseable {
         return new GPT2NextTokenModel(checkpoint.model());
     }
 
-    public int contextLength() {
+    public int blockSize() {
         return checkpoint.config().nPositions();
     }
 

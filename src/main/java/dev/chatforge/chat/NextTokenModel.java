@@ -8,7 +8,7 @@ package dev.chatforge.chat;
  */
 public interface NextTokenModel {
     /** The most tokens the model attends to at once ({@code n_positions}). */
-    int contextLength();
+    int blockSize();
 
     /** Logits of the token after {@code tokens}, computing every position afresh. */
     float[] nextTokenLogits(int[] tokens);

@@ -1,5 +1,6 @@
 package dev.chatforge.chat;
 
+import dev.chatforge.tokenizer.ChatTemplate;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -10,7 +11,7 @@ import java.util.function.Consumer;
  */
 public interface ReplyModel {
     /** The most tokens the model attends to at once ({@code n_positions}). */
-    int contextLength();
+    int blockSize();
 
     /** Tokens the rendered segments take. */
     int countTokens(List<ChatTemplate.Segment> rendered);

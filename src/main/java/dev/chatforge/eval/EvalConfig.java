@@ -2,7 +2,7 @@ package dev.chatforge.eval;
 
 import dev.chatforge.config.Checks;
 import dev.chatforge.config.StageConfig;
-import dev.chatforge.train.Devices;
+import dev.chatforge.model.Devices;
 import java.nio.file.Path;
 
 /**

@@ -1,7 +1,7 @@
 package dev.chatforge.finetune;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.chatforge.chat.ChatTemplate;
+import dev.chatforge.tokenizer.ChatTemplate;
 import dev.chatforge.io.Hashing;
 import dev.chatforge.io.Json;
 import dev.chatforge.io.Manifest;
@@ -9,7 +9,7 @@ import dev.chatforge.io.StageInputException;
 import dev.chatforge.model.GPT2Config;
 import dev.chatforge.train.Checkpoint;
 import dev.chatforge.train.MetricsLog;
-import dev.chatforge.train.TokenizedData;
+import dev.chatforge.tokenizer.TokenizedData;
 import dev.chatforge.tokenizer.TokenizerExtension;
 import dev.chatforge.train.TokenizerCheck;
 import dev.chatforge.train.TrainerState;

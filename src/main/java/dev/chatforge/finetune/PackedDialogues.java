@@ -1,11 +1,11 @@
 package dev.chatforge.finetune;
 
-import dev.chatforge.chat.ChatTemplate;
+import dev.chatforge.tokenizer.ChatTemplate;
 import dev.chatforge.io.StageInputException;
 import dev.chatforge.tokenizer.ChatTokenizer;
 import dev.chatforge.tokenizer.TokenFile;
 import dev.chatforge.train.TokenBatch;
-import dev.chatforge.train.TokenizedData;
+import dev.chatforge.tokenizer.TokenizedData;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;

@@ -3,7 +3,6 @@ package dev.chatforge.tokenizer;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
-import dev.chatforge.chat.ChatTemplate;
 import dev.chatforge.data.LoneSurrogates;
 import dev.chatforge.data.Turn;
 import dev.chatforge.io.Json;

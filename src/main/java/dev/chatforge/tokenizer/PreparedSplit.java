@@ -2,7 +2,6 @@ package dev.chatforge.tokenizer;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectReader;
-import dev.chatforge.chat.ChatTemplate;
 import dev.chatforge.data.Record;
 import dev.chatforge.io.Json;
 import dev.chatforge.io.StageInputException;

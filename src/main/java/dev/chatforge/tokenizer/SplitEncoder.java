@@ -1,6 +1,5 @@
 package dev.chatforge.tokenizer;
 
-import dev.chatforge.chat.ChatTemplate;
 import dev.chatforge.data.Record;
 import dev.chatforge.io.Progress;
 import dev.chatforge.io.StageInputException;

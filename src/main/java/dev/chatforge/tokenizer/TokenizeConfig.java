@@ -1,6 +1,5 @@
 package dev.chatforge.tokenizer;
 
-import dev.chatforge.chat.ChatTemplate;
 import dev.chatforge.config.Checks;
 import dev.chatforge.config.StageConfig;
 import java.nio.file.Path;

@@ -1,7 +1,6 @@
 package dev.chatforge.tokenizer;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.chatforge.chat.ChatTemplate;
 import dev.chatforge.io.AtomicFiles;
 import dev.chatforge.io.Json;
 import dev.chatforge.io.Manifest;

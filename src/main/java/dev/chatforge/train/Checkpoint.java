@@ -4,8 +4,8 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.chatforge.chat.ChatTemplate;
-import dev.chatforge.chat.TransformersFiles;
+import dev.chatforge.tokenizer.ChatTemplate;
+import dev.chatforge.tokenizer.TransformersFiles;
 import dev.chatforge.io.AtomicFiles;
 import dev.chatforge.io.StageInputException;
 import dev.chatforge.model.GPT2;
@@ -30,7 +30,7 @@ import java.util.Map;
  *   model.safetensors       weights, Hugging Face GPT-2 names and (Conv1D) layout
  *   tokenizer.json          the tokenizer the model was trained with
  *   tokenizer_config.json   for transformers: tokenizer class, special tokens, Jinja chat_template
- *   special_tokens_map.json, generation_config.json   (likewise; see chat.TransformersFiles)
+ *   special_tokens_map.json, generation_config.json   (likewise; see tokenizer.TransformersFiles)
  *   trainer_state.json      step, tokens seen, learning rate, losses, data-sampler position, seed
  *   optimizer.safetensors   AdamW moments (latest checkpoints only; what resume needs)
  *   metrics.jsonl           the metrics up to this step

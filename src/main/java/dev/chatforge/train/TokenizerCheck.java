@@ -3,6 +3,7 @@ package dev.chatforge.train;
 import dev.chatforge.io.Hashing;
 import dev.chatforge.io.StageInputException;
 import dev.chatforge.model.GPT2Config;
+import dev.chatforge.tokenizer.TokenizedData;
 import dev.chatforge.tokenizer.TokenizerExtension;
 import dev.chatforge.tokenizer.VocabAndMerges;
 import java.nio.file.Files;

@@ -6,6 +6,7 @@ import dev.chatforge.io.StageInputException;
 import dev.chatforge.model.GPT2;
 import dev.chatforge.model.GPT2Config;
 import dev.chatforge.tokenizer.TokenFile;
+import dev.chatforge.tokenizer.TokenizedData;
 import java.util.List;
 
 /**

@@ -9,6 +9,7 @@ import dev.chatforge.io.Hashing;
 import dev.chatforge.io.Json;
 import dev.chatforge.io.Manifest;
 import dev.chatforge.io.StageInputException;
+import dev.chatforge.model.Devices;
 import dev.chatforge.model.GPT2;
 import dev.chatforge.model.GPT2Config;
 import java.io.IOException;

@@ -1,6 +1,7 @@
 package dev.chatforge.train;
 
 import dev.chatforge.config.Checks;
+import dev.chatforge.model.Devices;
 import java.util.List;
 
 /**

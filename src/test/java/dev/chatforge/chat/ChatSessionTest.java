@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.chatforge.data.Role;
 import dev.chatforge.data.Turn;
+import dev.chatforge.tokenizer.ChatTemplate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -24,7 +25,7 @@ class ChatSessionTest {
         }
 
         @Override
-        public int contextLength() {
+        public int blockSize() {
             return context;
         }
 

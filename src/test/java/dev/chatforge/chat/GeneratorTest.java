@@ -28,7 +28,7 @@ class GeneratorTest {
         }
 
         @Override
-        public int contextLength() {
+        public int blockSize() {
             return context;
         }
 

@@ -2,7 +2,7 @@ package dev.chatforge.finetune;
 
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.chatforge.chat.ChatTemplate;
+import dev.chatforge.tokenizer.ChatTemplate;
 import dev.chatforge.data.Role;
 import dev.chatforge.data.Turn;
 import dev.chatforge.io.Json;

@@ -3,7 +3,7 @@ package dev.chatforge.finetune;
 import dev.chatforge.train.ArrayTokenSource;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.chatforge.chat.ChatTemplate;
+import dev.chatforge.tokenizer.ChatTemplate;
 import dev.chatforge.data.Role;
 import dev.chatforge.data.Turn;
 import dev.chatforge.tokenizer.ChatTokenizer;

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.chatforge.chat.ChatTemplate;
 import dev.chatforge.data.Role;
 import dev.chatforge.data.Turn;
 import dev.chatforge.io.Json;

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.chatforge.chat.ChatTemplate;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import dev.chatforge.chat.ChatTemplate;
 import dev.chatforge.data.Role;
 import dev.chatforge.data.Turn;
 import java.nio.file.Path;

@@ -1,6 +1,5 @@
 package dev.chatforge.tokenizer;
 
-import dev.chatforge.chat.ChatTemplate;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.chatforge.chat.ChatTemplate;
 import dev.chatforge.data.Record;
 import dev.chatforge.io.Json;
 import dev.chatforge.io.Manifest;

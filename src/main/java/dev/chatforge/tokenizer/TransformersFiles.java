@@ -1,10 +1,9 @@
-package dev.chatforge.chat;
+package dev.chatforge.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chatforge.io.Json;
-import dev.chatforge.tokenizer.TokenizerJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,7 +64,7 @@ public final class TransformersFiles {
     }
 
     /** Writes the three files into {@code dir} for the tokenizer at {@code tokenizerFile}. */
-    public static void write(Path dir, Path tokenizerFile, int contextLength, ChatTemplate template) throws IOException {
+    public static void write(Path dir, Path tokenizerFile, int blockSize, ChatTemplate template) throws IOException {
         // Only added_tokens matter here (the tokenizer itself was checked where it was made).
         List<TokenizerJson.AddedToken> addedTokens = new ArrayList<>();
         for (JsonNode t : Json.MAPPER.readTree(tokenizerFile.toFile()).path("added_tokens")) {
@@ -91,7 +90,7 @@ public final class TransformersFiles {
 
         ObjectNode config = Json.MAPPER.createObjectNode();
         config.put("tokenizer_class", "GPT2Tokenizer");
-        config.put("model_max_length", contextLength);
+        config.put("model_max_length", blockSize);
         config.put("add_prefix_space", false);
         config.put("add_bos_token", false);
         config.put("clean_up_tokenization_spaces", false); // decode gives back the exact text

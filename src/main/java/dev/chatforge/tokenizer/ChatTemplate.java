@@ -1,4 +1,4 @@
-package dev.chatforge.chat;
+package dev.chatforge.tokenizer;
 
 import dev.chatforge.data.Turn;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package dev.chatforge.train;
+package dev.chatforge.model;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;

@@ -1,4 +1,4 @@
-package dev.chatforge.train;
+package dev.chatforge.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.chatforge.io.Manifest;

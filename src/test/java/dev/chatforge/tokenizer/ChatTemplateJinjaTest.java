@@ -1,4 +1,4 @@
-package dev.chatforge.chat;
+package dev.chatforge.tokenizer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,9 +9,6 @@ import com.hubspot.jinjava.JinjavaConfig;
 import dev.chatforge.data.Role;
 import dev.chatforge.data.Turn;
 import dev.chatforge.io.Json;
-import dev.chatforge.tokenizer.BpeTrainer;
-import dev.chatforge.tokenizer.ChatTokenizer;
-import dev.chatforge.tokenizer.WordCounter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

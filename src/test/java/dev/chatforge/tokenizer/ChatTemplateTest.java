@@ -1,8 +1,8 @@
-package dev.chatforge.chat;
+package dev.chatforge.tokenizer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.chatforge.chat.ChatTemplate.Segment;
+import dev.chatforge.tokenizer.ChatTemplate.Segment;
 import dev.chatforge.data.Role;
 import dev.chatforge.data.Turn;
 import java.util.List;
