@@ -1,5 +1,6 @@
 package dev.chatforge.train;
 
+import dev.chatforge.io.RealPaths;
 import dev.chatforge.io.StageInputException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -7,6 +8,7 @@ import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,9 +39,10 @@ public final class RunLock implements AutoCloseable {
         this.lock = lock;
     }
 
+    /** {@code <folder>.lock} beside the folder the path leads to, so every name of a folder has one lock. */
     public static Path fileOf(Path runFolder) {
-        Path absolute = runFolder.toAbsolutePath().normalize();
-        return absolute.resolveSibling(absolute.getFileName() + ".lock");
+        Path real = RealPaths.of(runFolder);
+        return real.resolveSibling(real.getFileName() + ".lock");
     }
 
     /** Locks {@code runFolder} for this process, or throws naming the run that holds it. */
@@ -56,7 +59,12 @@ public final class RunLock implements AutoCloseable {
             Files.createDirectories(file.getParent());
             FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
-            FileLock lock = channel.tryLock();
+            FileLock lock;
+            try {
+                lock = channel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null; // this process holds it under a name HELD_HERE did not know
+            }
             if (lock == null) {
                 String holder = read(channel);
                 channel.close();

@@ -8,6 +8,7 @@ import dev.chatforge.io.AtomicFiles;
 import dev.chatforge.io.Hashing;
 import dev.chatforge.io.Json;
 import dev.chatforge.io.Manifest;
+import dev.chatforge.io.RealPaths;
 import dev.chatforge.io.StageInputException;
 import dev.chatforge.model.Devices;
 import dev.chatforge.model.GPT2;
@@ -61,8 +62,10 @@ public final class TrainingRun implements AutoCloseable {
      * @param inputs        folders the run reads (data, parent checkpoint): the output may not overlap them
      * @param tokenizerFile the tokenizer.json copied into every checkpoint
      */
-    public static TrainingRun open(String stage, Path output, TrainingSettings settings, boolean force, List<Path> inputs,
-                                   Path tokenizerFile) {
+    public static TrainingRun open(String stage, Path requestedOutput, TrainingSettings settings, boolean force,
+                                   List<Path> inputs, Path tokenizerFile) {
+        // The folder itself, not a link to it: the lock, the checks and a --force swap act where the run is.
+        Path output = RealPaths.of(requestedOutput);
         for (Path input : inputs) {
             refuseOverlap(output, input);
         }
@@ -187,29 +190,12 @@ public final class TrainingRun implements AutoCloseable {
 
     /** An output that is, holds or lies inside an input would overwrite (or, starting over, replace) it. */
     static void refuseOverlap(Path output, Path input) {
-        Path out = real(output);
-        Path in = real(input);
+        Path out = RealPaths.of(output);
+        Path in = RealPaths.of(input);
         if (out.startsWith(in) || in.startsWith(out)) {
             String relation = out.equals(in) ? "is" : out.startsWith(in) ? "lies inside" : "contains";
             throw new StageInputException(output + ": the output " + relation + " " + input + ", which this run reads; "
                     + "choose another output (--force does not change this)");
-        }
-    }
-
-    /** The absolute path with links resolved as far as it exists. */
-    private static Path real(Path path) {
-        Path absolute = path.toAbsolutePath().normalize();
-        Path existing = absolute;
-        while (existing != null && !Files.exists(existing)) {
-            existing = existing.getParent();
-        }
-        if (existing == null) {
-            return absolute;
-        }
-        try {
-            return existing.toRealPath().resolve(existing.relativize(absolute));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot resolve " + path + ": " + e.getMessage(), e);
         }
     }
 }

@@ -142,6 +142,23 @@ class TrainingRunTest {
         TrainingRun.open("train", run, settings, false, List.of(), null).close();
     }
 
+    /** A link to a run folder is the same folder: one lock, whichever name a run is given. */
+    @Test
+    void aLinkToTheRunFolderSharesItsLock() throws Exception {
+        Path run = Files.createDirectories(dir.resolve("real/run"));
+        Path link = Files.createSymbolicLink(dir.resolve("link"), run);
+        Path viaParent = Files.createSymbolicLink(dir.resolve("alias"), dir.resolve("real")).resolve("run");
+        TrainingSettings settings = TrainConfig.defaults().training();
+        try (TrainingRun first = TrainingRun.open("train", run, settings, false, List.of(), null)) {
+            for (Path other : List.of(link, viaParent)) {
+                StageInputException e = assertThrows(StageInputException.class,
+                        () -> TrainingRun.open("train", other, settings, false, List.of(), null));
+                assertTrue(e.getMessage().contains("pid " + ProcessHandle.current().pid()), e.getMessage());
+            }
+        }
+        assertEquals(RunLock.fileOf(run), RunLock.fileOf(link));
+    }
+
     /** Killed between saving latest/ (the new best step) and copying it to best/: the rerun repairs best/. */
     @Test
     void aStaleBestIsRepairedBeforeTheManifestNamesIt() throws Exception {
