@@ -23,7 +23,7 @@ public class PrepareCommand extends StageCommand {
         if (!dryRun) {
             return super.call();
         }
-        String name = section == null ? "prepare" : section;
+        String name = sectionName();
         PrepareConfig config = Stages.bind(options.load(), name, PrepareConfig.class, PrepareConfig.defaults());
         PrepareStage.dryRun(config, Math.max(0, samples));
         return 0;

@@ -26,12 +26,17 @@ public class StageCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String name = section == null ? stage : section;
-        if (section != null) {
-            options.load().checkNamedSection(stage, section); // before this command's own options add to it
-        }
+        String name = sectionName();
         addOwnOverrides(options, name);
         Stages.runner(stage).run(options.load(), name, options.force);
         return 0;
+    }
+
+    /** The section this command runs: its stage's, or a --section the file has (checked, closest name suggested). */
+    protected String sectionName() {
+        if (section != null) {
+            options.load().checkNamedSection(stage, section); // before this command's own options add to it
+        }
+        return section == null ? stage : section;
     }
 }

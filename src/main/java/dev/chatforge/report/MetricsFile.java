@@ -63,10 +63,15 @@ public final class MetricsFile {
                 number(node, "tokens_seen", where), number(node, "elapsed_s", where));
     }
 
+    private static final java.util.Set<String> NON_FINITE = java.util.Set.of("NaN", "Infinity", "-Infinity");
+
     private static Double number(JsonNode node, String key, String where) {
         JsonNode value = node.get(key);
         if (value == null || value.isNull()) {
             return null;
+        }
+        if (value.isTextual() && NON_FINITE.contains(value.asText())) {
+            return Double.valueOf(value.asText()); // Jackson writes a NaN gradient norm of a skipped step as text
         }
         if (!value.isNumber()) {
             throw new StageInputException(where + ": key '" + key + "': expected a number, got " + value);

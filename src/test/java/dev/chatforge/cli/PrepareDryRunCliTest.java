@@ -50,6 +50,13 @@ class PrepareDryRunCliTest {
     }
 
     @Test
+    void aMisspeltSectionIsRefusedInADryRunToo() throws IOException {
+        Path cfg = config("    redact: [email]\n");
+        assertEquals(2, run("prepare", "--config", cfg.toString(), "--section", "prepare/suport", "--dry-run"), stderr);
+        assertTrue(stderr.contains("--section prepare/suport") && stderr.contains("no such section"), stderr);
+    }
+
+    @Test
     void unknownKindAndControlTokenPlaceholderAreConfigErrorsNamingTheKey() throws IOException {
         assertEquals(2, run("prepare", "--config", config("    redact: [email, passport]\n").toString()));
         assertTrue(stderr.contains("prepare.cleaning.redact[1]': unknown kind 'passport'"), stderr);

@@ -50,6 +50,21 @@ class MetricsFileTest {
                 .contains(file + ":1: expected a JSON object"));
     }
 
+    /** A skipped step's non-finite gradient norm, as the trainer logs it, is read, not refused. */
+    @Test
+    void aNonFiniteGradientNormAsTheTrainerLogsItIsRead() {
+        Path file = dir.resolve("metrics.jsonl");
+        try (dev.chatforge.train.MetricsLog log = dev.chatforge.train.MetricsLog.open(file, 0)) {
+            log.append(dev.chatforge.train.MetricsLog.line(10).put("train_loss", 3.0).put("grad_norm", Double.NaN));
+            log.append(dev.chatforge.train.MetricsLog.line(20).put("train_loss", 2.5)
+                    .put("grad_norm", Double.POSITIVE_INFINITY));
+        }
+        List<MetricPoint> points = MetricsFile.read(file);
+        assertTrue(points.get(0).gradNorm().isNaN());
+        assertEquals(Double.POSITIVE_INFINITY, points.get(1).gradNorm());
+        assertEquals(2.5, points.get(1).trainLoss());
+    }
+
     @Test
     void aMissingFileSaysWhatFolderWasExpected() {
         Path file = dir.resolve("metrics.jsonl");
