@@ -229,7 +229,13 @@ public final class Redactor {
                 }
             }
             if (i > 0 && !canPrecedeNumber(s.charAt(i - 1), c)) {
-                i = skipDigits(s, i);  // glued to a word, or after # $ . , - / : an order number, price, date or version
+                int address = afterLabel(s.charAt(i - 1)) ? ipv4End(s, i, shape) : -1;
+                if (address > 0) {  // "IP:10.0.0.5", "host=10.0.0.1": four dotted groups are never a time
+                    spans.add(i, address, PiiType.IP);
+                    i = address - 1;
+                } else {
+                    i = skipDigits(s, i);  // glued to a word, or after # $ . , - / : an order number, price, date or version
+                }
                 continue;
             }
             // Inside a run of space-separated numbers ("at 10 4111 1111 1111 1111") only a card, with its
@@ -301,7 +307,7 @@ public final class Redactor {
     /** The kind of personal data the first {@code g} groups of {@code shape} are, or null. */
     private PiiType classify(String s, NumberShape shape, int g) {
         int digits = shape.digitsIn(g);
-        if (types.contains(PiiType.IP) && shape.isIpv4(s, g)) {
+        if (types.contains(PiiType.IP) && shape.isIpv4(s, g) && !afterVersionWord(s, shape.start)) {
             return PiiType.IP;
         }
         if (types.contains(PiiType.CARD) && !shape.plus && !shape.paren && shape.isCardGrouping(g)
@@ -502,6 +508,39 @@ public final class Redactor {
     }
 
     /** A number right after one of these is an id, amount, date or version, not personal data. */
+    private static boolean afterLabel(char before) {
+        return before == ':' || before == '=';
+    }
+
+    /** The end of an IPv4 address starting at {@code i} (and ending at a word boundary), or -1. */
+    private int ipv4End(String s, int i, NumberShape shape) {
+        if (!types.contains(PiiType.IP)) {
+            return -1;
+        }
+        shape.measure(s, i);
+        if (shape.groups < 4 || !shape.isIpv4(s, 4)) {
+            return -1;
+        }
+        int end = shape.groupEnds[3];
+        return end >= s.length() || !Character.isLetterOrDigit(s.charAt(end)) ? end : -1;
+    }
+
+    /** Words after which four dotted numbers are a version, not an address ("version 4.8.0.1", "build 10.0.19045.3803"). */
+    private static final java.util.Set<String> VERSION_WORDS = java.util.Set.of("version", "ver", "firmware", "build",
+            "release", "update", "v", "patch", "driver", "kernel", "os", "ios", "android", "windows");
+
+    private static boolean afterVersionWord(String s, int start) {
+        int end = start;
+        while (end > 0 && s.charAt(end - 1) == ' ') {
+            end--;
+        }
+        int from = end;
+        while (from > 0 && Character.isLetter(s.charAt(from - 1))) {
+            from--;
+        }
+        return from < end && VERSION_WORDS.contains(s.substring(from, end).toLowerCase(java.util.Locale.ROOT));
+    }
+
     private static boolean canPrecedeNumber(char before, char first) {
         if (Character.isLetterOrDigit(before)) {
             return false;

@@ -96,9 +96,16 @@ class RedactorTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"Meet at 12:30:45 or 10:30.", "MAC 00:1A:2B:3C:4D:5E", "Not an IP: 300.1.1.1 or 1.2.3", "A budget of 1.200.000.000 euros.",
-            "Use std::vector and a::b.", "Ratio 16:9, score 3:2:1."})
+            "Use std::vector and a::b.", "Ratio 16:9, score 3:2:1.", "Please update to version 4.8.0.1 today.",
+            "Firmware 1.0.2.15 fixes it.", "The build 10.0.19045.3803 is current.", "Release 2.3.1.0 is out."})
     void notIpAddresses(String text) {
         assertEquals(text, redact(text));
+    }
+
+    @Test
+    void ipAddressAfterALabel() {
+        assertEquals("IP:<ip>, host=<ip>, server: <ip>", redact("IP:10.0.0.5, host=10.0.0.1, server: 192.168.1.20"));
+        assertEquals("Meet at 12:30:45.", redact("Meet at 12:30:45."));
     }
 
     @Test
