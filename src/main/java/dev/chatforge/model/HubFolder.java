@@ -81,8 +81,8 @@ public record HubFolder(String dtype, boolean prefix, boolean maskBuffers, boole
         ObjectNode n = Json.MAPPER.createObjectNode();
         n.put("activation_function", c.activationFunction());
         n.putArray("architectures").add("GPT2LMHeadModel");
-        n.put("attn_pdrop", 0.1);
-        n.put("embd_pdrop", 0.1);
+        n.put("attn_pdrop", c.attnPdrop());
+        n.put("embd_pdrop", c.embdPdrop());
         n.put("initializer_range", c.initializerRange());
         n.put("layer_norm_epsilon", c.layerNormEpsilon());
         n.put("model_type", "gpt2");
@@ -91,7 +91,7 @@ public record HubFolder(String dtype, boolean prefix, boolean maskBuffers, boole
         n.put("n_head", c.nHead());
         n.put("n_layer", c.nLayer());
         n.put("n_positions", c.nPositions());
-        n.put("resid_pdrop", 0.1);
+        n.put("resid_pdrop", c.residPdrop());
         n.putNull("summary_activation");
         n.put("summary_first_dropout", 0.1);
         n.put("summary_proj_to_labels", true);
