@@ -214,7 +214,9 @@ public final class GPT2Decoder {
     /**
      * {@code x (rows, in) @ w (in, out) + bias} (bias optional). Each weight row is applied to
      * a block of rows before the next is read, so a prompt streams the weights once per block
-     * rather than once per token; blocks run in parallel when the product is large.
+     * rather than once per token; blocks run in parallel when the product is large. A single
+     * row (decoding one token) is bound by reading the weights from memory, so its weight rows
+     * are split between the cores instead, each summing into its own output row.
      */
     private static float[][] linear(float[][] x, float[][] w, float[] bias) {
         int rows = x.length;
@@ -223,22 +225,46 @@ public final class GPT2Decoder {
         for (int r = 0; r < rows; r++) {
             y[r] = bias == null ? new float[out] : bias.clone();
         }
-        if ((long) rows * w.length * out < PARALLEL_MIN_WORK || rows < 2 * ROW_BLOCK) {
-            accumulate(x, w, y, 0, rows);
-        } else {
+        boolean large = (long) rows * w.length * out >= PARALLEL_MIN_WORK;
+        if (large && rows >= 2 * ROW_BLOCK) {
             IntStream.range(0, (rows + ROW_BLOCK - 1) / ROW_BLOCK).parallel()
-                    .forEach(b -> accumulate(x, w, y, b * ROW_BLOCK, Math.min(rows, (b + 1) * ROW_BLOCK)));
+                    .forEach(b -> accumulate(x, w, 0, w.length, y, b * ROW_BLOCK, Math.min(rows, (b + 1) * ROW_BLOCK)));
+        } else if (large && CORES > 1) {
+            accumulateSplitByWeightRows(x, w, y);
+        } else {
+            accumulate(x, w, 0, w.length, y, 0, rows);
         }
         return y;
     }
 
+    private static final int CORES = Runtime.getRuntime().availableProcessors();
+
+    /** y += x @ w with w's rows in one slice per core, each slice into a partial sum, added at the end. */
+    private static void accumulateSplitByWeightRows(float[][] x, float[][] w, float[][] y) {
+        int parts = Math.max(1, Math.min(CORES, w.length / 4));
+        int slice = (w.length / parts + 3) / 4 * 4; // whole groups of four rows (see accumulate)
+        float[][][] partial = new float[parts][][];
+        IntStream.range(0, parts).parallel().forEach(p -> {
+            float[][] sum = p == 0 ? y : new float[y.length][y[0].length];
+            partial[p] = sum;
+            accumulate(x, w, Math.min(w.length, p * slice), p == parts - 1 ? w.length : Math.min(w.length, (p + 1) * slice),
+                    sum, 0, y.length);
+        });
+        for (int p = 1; p < parts; p++) {
+            for (int r = 0; r < y.length; r++) {
+                axpy(1f, partial[p][r], y[r]);
+            }
+        }
+    }
+
     /**
-     * Rows [from, to) of y += x @ w: a sum of weight rows, {@code y[r] += x[r][i] · w[i]}, four
-     * weight rows per pass over y (a quarter of the loads and stores of y; 25% faster measured).
+     * Rows [from, to) of y += x[:, wFrom..wTo) @ w[wFrom..wTo): a sum of weight rows,
+     * {@code y[r] += x[r][i] · w[i]}, four weight rows per pass over y (a quarter of the loads
+     * and stores of y; 25% faster measured).
      */
-    private static void accumulate(float[][] x, float[][] w, float[][] y, int from, int to) {
-        int i = 0;
-        for (; i + 3 < w.length; i += 4) {
+    private static void accumulate(float[][] x, float[][] w, int wFrom, int wTo, float[][] y, int from, int to) {
+        int i = wFrom;
+        for (; i + 3 < wTo; i += 4) {
             float[] w0 = w[i];
             float[] w1 = w[i + 1];
             float[] w2 = w[i + 2];
@@ -255,7 +281,7 @@ public final class GPT2Decoder {
                 }
             }
         }
-        for (; i < w.length; i++) {
+        for (; i < wTo; i++) {
             for (int r = from; r < to; r++) {
                 axpy(x[r][i], w[i], y[r]);
             }

@@ -50,6 +50,21 @@ class GPT2DecoderTest {
     }
 
     @Test
+    void oneTokenThroughALargeProductSplitsItsWeightRowsAndMatches() {
+        // A 16,411 × 64 tied head: one row times it is over a million multiply-adds, so the
+        // product is split by weight rows between the cores (on a machine with more than one).
+        GPT2Config config = new GPT2Config(16_411, 16, 64, 1, 2, "gelu_new", 0, 0, 0, 1e-5, 0.2);
+        try (GPT2 model = GPT2.create(config, Device.cpu(), 5)) {
+            int[] tokens = new Random(6).ints(6, 0, 16_411).toArray();
+            GPT2Decoder.Session session = new GPT2Decoder(model).newSession();
+            for (int n = 1; n <= tokens.length; n++) {
+                assertArrayEquals(lastLogits(model, Arrays.copyOf(tokens, n)), session.append(new int[] {tokens[n - 1]}),
+                        1e-4f, "after " + n + " tokens");
+            }
+        }
+    }
+
+    @Test
     void normalCdfIsWithinFloatPrecisionEverywhere() {
         for (double x = -10; x <= 10; x += 0.001) {
             double exact = 0.5 * (1 + GPT2Decoder.erf(x / Math.sqrt(2)));
