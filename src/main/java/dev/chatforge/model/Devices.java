@@ -3,6 +3,7 @@ package dev.chatforge.model;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import dev.chatforge.config.ConfigException;
+import dev.chatforge.platform.CpuThreads;
 
 /** Resolves the {@code device: auto|cpu|gpu} setting shared by train, eval and finetune. */
 public final class Devices {
@@ -15,6 +16,7 @@ public final class Devices {
      * CPU. {@code gpu} fails with a hint when none is visible.
      */
     public static Device resolve(String choice) {
+        CpuThreads.chooseBeforeTheEngineStarts();
         int gpus = Engine.getInstance().getGpuCount();
         return switch (choice) {
             case "cpu" -> Device.cpu();
