@@ -56,6 +56,11 @@ public enum ChatTemplate {
         }
     }
 
+    /** The special tokens this template renders conversations with. */
+    public List<String> controlTokens() {
+        return this == TURNS ? List.of(SYSTEM, USER, AGENT, END_OF_TURN) : List.of(INST_OPEN, INST_CLOSE, END_OF_TURN);
+    }
+
     public static ChatTemplate parse(String name) {
         for (ChatTemplate t : values()) {
             if (t.wireName().equals(name)) {

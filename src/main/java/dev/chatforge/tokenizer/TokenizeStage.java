@@ -94,7 +94,7 @@ public final class TokenizeStage {
                     throw new StageInputException(origin + ": lacks special token(s) " + missing
                             + " that tokenize needs (key 'tokenizer')");
                 }
-                List<String> missingForChat = tokenizer.missingSpecialTokens(templateTokens(template));
+                List<String> missingForChat = tokenizer.missingSpecialTokens(template.controlTokens());
                 stats.put("vocab_size", tokenizer.vocabSize());
                 stats.put("template", template.wireName());
                 ObjectNode specials = stats.putObject("special_tokens");
@@ -159,7 +159,7 @@ public final class TokenizeStage {
         List<String> wanted = new ArrayList<>();
         wanted.add(ChatTemplate.END_OF_TEXT);
         if (conversations) { // plain text keeps the vocabulary as it is (a Hub model scores it unchanged)
-            wanted.addAll(templateTokens(config.chatTemplate()));
+            wanted.addAll(config.chatTemplate().controlTokens());
         }
         wanted.addAll(config.specialTokens());
         TokenizerJson before = TokenizerJson.read(tokenizerFile);
@@ -205,13 +205,6 @@ public final class TokenizeStage {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /** The special tokens a chat template renders conversations with. */
-    static List<String> templateTokens(ChatTemplate template) {
-        return template == ChatTemplate.TURNS
-                ? List.of(ChatTemplate.SYSTEM, ChatTemplate.USER, ChatTemplate.AGENT, ChatTemplate.END_OF_TURN)
-                : List.of(ChatTemplate.INST_OPEN, ChatTemplate.INST_CLOSE, ChatTemplate.END_OF_TURN);
     }
 
     private static void train(TokenizeConfig config, Path trainJsonl, Path tokenizerFile, ObjectNode stats, int threads)

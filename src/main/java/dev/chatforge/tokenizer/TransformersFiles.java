@@ -105,7 +105,11 @@ public final class TransformersFiles {
             entry.put("single_word", false);
             entry.put("special", t.special());
         }
-        config.put("chat_template", jinja(template));
+        // Only a template whose tokens this tokenizer has: without them transformers would render
+        // "<|user|>" as plain text, not what the model was trained on (e.g. pretraining on GPT-2's vocabulary).
+        if (template.controlTokens().stream().allMatch(token -> idOf(addedTokens, token) >= 0)) {
+            config.put("chat_template", jinja(template));
+        }
 
         ObjectNode generation = Json.MAPPER.createObjectNode();
         ArrayNode stops = Json.MAPPER.createArrayNode();
@@ -121,6 +125,18 @@ public final class TransformersFiles {
 
         Files.writeString(dir.resolve(TOKENIZER_CONFIG), Json.MAPPER.writeValueAsString(config) + "\n");
         Files.writeString(dir.resolve(SPECIAL_TOKENS_MAP), Json.MAPPER.writeValueAsString(specials) + "\n");
-        Files.writeString(dir.resolve(GENERATION_CONFIG), Json.MAPPER.writeValueAsString(generation) + "\n");
+        if (!stops.isEmpty()) {
+            Files.writeString(dir.resolve(GENERATION_CONFIG), Json.MAPPER.writeValueAsString(generation) + "\n");
+        }
+        if (eot >= 0) {
+            // transformers' GPT2Config defaults these to 50256, which a chatforge vocabulary may not have.
+            Path modelConfig = dir.resolve("config.json");
+            if (Files.exists(modelConfig)) {
+                ObjectNode node = (ObjectNode) Json.MAPPER.readTree(modelConfig.toFile());
+                node.put("bos_token_id", eot);
+                node.put("eos_token_id", eot);
+                Files.writeString(modelConfig, Json.MAPPER.writeValueAsString(node) + "\n");
+            }
+        }
     }
 }

@@ -108,4 +108,28 @@ class ChatTemplateJinjaTest {
         JsonNode generation = Json.MAPPER.readTree(dir.resolve("generation_config.json").toFile());
         assertEquals("[" + end + "," + eot + "]", generation.path("eos_token_id").toString());
     }
+
+    /** A model pretrained on a vocabulary without chat tokens exports no chat template; config.json names its own end token. */
+    @Test
+    void aTokenizerWithoutTheTemplatesTokensExportsNoChatTemplate() throws Exception {
+        List<String> onlyEndOfText = List.of(ChatTemplate.END_OF_TEXT);
+        WordCounter counter = new WordCounter(onlyEndOfText);
+        counter.add("Where is my order? It ships today, my friend.");
+        Path tokenizer = dir.resolve("tokenizer.json");
+        Files.write(tokenizer, BpeTrainer.train(counter.counts(), 300, 1, onlyEndOfText).toTokenizerJson());
+        Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"gpt2\", \"vocab_size\": 300}\n");
+        TransformersFiles.write(dir, tokenizer, 64, ChatTemplate.TURNS);
+        JsonNode config = Json.MAPPER.readTree(dir.resolve("tokenizer_config.json").toFile());
+        assertTrue(config.path("chat_template").isMissingNode(), config.toString());
+        int eot;
+        try (ChatTokenizer t = ChatTokenizer.load(tokenizer)) {
+            eot = t.specialTokenId(ChatTemplate.END_OF_TEXT);
+        }
+        JsonNode model = Json.MAPPER.readTree(dir.resolve("config.json").toFile());
+        assertEquals(eot, model.path("eos_token_id").asInt());
+        assertEquals(eot, model.path("bos_token_id").asInt());
+        assertEquals(300, model.path("vocab_size").asInt());
+        JsonNode generation = Json.MAPPER.readTree(dir.resolve("generation_config.json").toFile());
+        assertEquals("[" + eot + "]", generation.path("eos_token_id").toString());
+    }
 }
