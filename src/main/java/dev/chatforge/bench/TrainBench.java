@@ -13,6 +13,7 @@ import dev.chatforge.model.GPT2;
 import dev.chatforge.model.GPT2Config;
 import dev.chatforge.tokenizer.TokenSource;
 import dev.chatforge.train.AdamW;
+import dev.chatforge.train.Checkpoint;
 import dev.chatforge.train.LrSchedule;
 import dev.chatforge.train.RandomWindows;
 import dev.chatforge.train.RunFolder;
@@ -34,6 +35,8 @@ import java.util.Locale;
  *   --steps N        training steps of the first config (default 1000; RSS is read at 100 and N)
  *   --large-steps N  training steps of the second config (default 30)
  *   --device D       auto | cpu | gpu (default cpu)
+ *   --preset NAME    measure this GPT-2 preset instead of the two configs (e.g. gpt2: 124M, vocab 50,257),
+ *                    with --block-size N (default 256) and --batch N (default 4), for --steps (default 10)
  * </pre>
  * Configs (as issue 4 asks): n_layer 4, n_head 4, n_embd 128, block 128, batch 16, vocab 2,048;
  * and n_layer 6, n_head 6, n_embd 384, block 256, batch 8, vocab 2,048.
@@ -51,16 +54,23 @@ public final class TrainBench {
     }
 
     public static int run(String[] args) {
-        int steps = 1000;
+        Integer steps = null;
         int largeSteps = 30;
         String device = "cpu";
+        String preset = null;
+        int blockSize = 256;
+        int batch = 4;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--steps" -> steps = Integer.parseInt(args[++i]);
                 case "--large-steps" -> largeSteps = Integer.parseInt(args[++i]);
                 case "--device" -> device = args[++i];
+                case "--preset" -> preset = args[++i];
+                case "--block-size" -> blockSize = Integer.parseInt(args[++i]);
+                case "--batch" -> batch = Integer.parseInt(args[++i]);
                 default -> {
-                    System.err.println("usage: bench train [--steps N] [--large-steps N] [--device auto|cpu|gpu]");
+                    System.err.println("usage: bench train [--steps N] [--large-steps N] [--device auto|cpu|gpu] "
+                            + "[--preset NAME [--block-size N] [--batch N]]");
                     return 2;
                 }
             }
@@ -77,8 +87,14 @@ public final class TrainBench {
         // Whether MKL runs its Intel-tuned kernels here on a non-Intel CPU (see the launcher).
         summary.put("mkl_intel_path_preloaded", dev.chatforge.platform.MklIntelPathShim.loaded());
         ArrayNode configs = summary.putArray("configs");
-        configs.add(measure(GPT2Config.of(2048, 128, 128, 4, 4), 16, steps, d));
-        configs.add(measure(GPT2Config.of(2048, 256, 384, 6, 6), 8, largeSteps, d));
+        if (preset != null) {
+            GPT2Config p = GPT2Config.preset(preset);
+            configs.add(measure(p.withSizes(blockSize, p.nEmbd(), p.nLayer(), p.nHead()), batch, steps == null ? 10 : steps, d));
+        } else {
+            configs.add(measure(GPT2Config.of(2048, 128, 128, 4, 4), 16, steps == null ? 1000 : steps, d));
+            configs.add(measure(GPT2Config.of(2048, 256, 384, 6, 6), 8, largeSteps, d));
+        }
+        summary.put("peak_rss_mb", peakRssBytes() / 1_000_000);
         try {
             System.out.println(Json.MAPPER.writeValueAsString(summary));
         } catch (IOException e) {
@@ -137,6 +153,14 @@ public final class TrainBench {
                             stepStart[0] = System.nanoTime();
                             cpuStart[0] = cpuNanos();
                         }).run();
+                // What an evaluation costs on top of validating: writing latest/ (weights + AdamW moments).
+                long t0 = System.nanoTime();
+                Checkpoint.save(out.resolve("save-bench"), model, adamW, TrainerState.start(1, null), null, null);
+                double saveSeconds = (System.nanoTime() - t0) / 1e9;
+                long saveBytes = folderBytes(out.resolve("save-bench"));
+                result.put("checkpoint_save_s", round(saveSeconds * 100) / 100).put("checkpoint_mb", saveBytes / 1_000_000);
+                System.out.printf(Locale.ROOT, "checkpoint save (weights + optimizer moments): %,d MB in %.2f s%n",
+                        saveBytes / 1_000_000, saveSeconds);
             }
             double trainTps = (double) batch * block * timed[1] / (timed[0] / 1e9);
             // Tokens per CPU-second of this process: robust to other processes sharing the cores
@@ -230,10 +254,27 @@ public final class TrainBench {
         return 0;
     }
 
+    private static long folderBytes(Path dir) {
+        try (var files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** The most this process has held resident (VmHWM). */
+    static long peakRssBytes() {
+        return statusBytes("VmHWM:");
+    }
+
     static long rssBytes() {
+        return statusBytes("VmRSS:");
+    }
+
+    private static long statusBytes(String key) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
+                if (line.startsWith(key)) {
                     return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
                 }
             }
