@@ -3,6 +3,7 @@ package dev.chatforge.platform;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -33,12 +34,14 @@ public final class CpuThreads {
             return;
         }
         try {
-            long[] before = machineTicks();
+            long[] before = parseCpuLine(Files.readAllLines(PROC_STAT).get(0));
             long selfBefore = selfTicks();
             Thread.sleep(SAMPLE_MILLIS);
-            long[] after = machineTicks();
+            List<String> stat = Files.readAllLines(PROC_STAT);
             long selfAfter = selfTicks();
-            double busyElsewhere = busyCoresElsewhere(before, after, selfAfter - selfBefore, onlineCpus());
+            // The aggregate line first, then one "cpuN" line per online CPU.
+            int cpus = (int) stat.stream().filter(l -> l.matches("cpu\\d+ .*")).count();
+            double busyElsewhere = busyCoresElsewhere(before, parseCpuLine(stat.get(0)), selfAfter - selfBefore, cpus);
             int threads = threadsFor(cores, busyElsewhere);
             if (threads < cores) {
                 System.setProperty(PROPERTY, Integer.toString(threads));
@@ -83,14 +86,6 @@ public final class CpuThreads {
             total += Long.parseLong(f[i]);
         }
         return new long[] {Long.parseLong(f[4]) + Long.parseLong(f[5]), total};
-    }
-
-    private static long[] machineTicks() throws IOException {
-        return parseCpuLine(Files.readAllLines(PROC_STAT).get(0));
-    }
-
-    private static int onlineCpus() throws IOException {
-        return (int) Files.readAllLines(PROC_STAT).stream().filter(l -> l.matches("cpu\\d+ .*")).count();
     }
 
     /** This process's user + system ticks (fields 14 and 15 of /proc/self/stat, after the command name). */
