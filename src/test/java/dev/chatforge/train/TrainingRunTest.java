@@ -172,6 +172,8 @@ class TrainingRunTest {
         AtomicFiles.deleteRecursively(run.resolve("best"));
         copyFolder(best20, run.resolve("best"));
         Files.writeString(run.resolve("best.tmp-123"), "an unfinished copy");
+        Files.writeString(run.resolve("loss.png.tmp-4242-99"), "a chart killed mid-write");
+        Files.writeString(run.resolve("manifest.json.tmp-4242-98"), "{");
 
         Object[] again = train();
         assertEquals(0, again[0], (String) again[1]);
@@ -184,6 +186,8 @@ class TrainingRunTest {
         assertTrue(manifest.outputs().stream().anyMatch(e -> e.path().equals("best/model.safetensors")
                 && e.sha256().equals(Hashing.sha256(run.resolve("best/model.safetensors")))));
         assertFalse(Files.exists(run.resolve("best.tmp-123")), "temporary leftovers of killed saves are removed");
+        assertFalse(Files.exists(run.resolve("loss.png.tmp-4242-99")), "a chart killed mid-write is removed");
+        assertFalse(Files.exists(run.resolve("manifest.json.tmp-4242-98")), "any published file's leftover is removed");
     }
 
     private static void copyFolder(Path source, Path target) throws Exception {
