@@ -37,6 +37,8 @@ import java.util.Locale;
  *   --device D       auto | cpu | gpu (default cpu)
  *   --preset NAME    measure this GPT-2 preset instead of the two configs (e.g. gpt2: 124M, vocab 50,257),
  *                    with --block-size N (default 256) and --batch N (default 4), for --steps (default 10)
+ *   --profile FILE   also write PyTorch's profile (Chrome trace JSON: every native op with its shapes and
+ *                    time) of two steps after the warm-up, to see where a step's time goes
  * </pre>
  * Configs (as issue 4 asks): n_layer 4, n_head 4, n_embd 128, block 128, batch 16, vocab 2,048;
  * and n_layer 6, n_head 6, n_embd 384, block 256, batch 8, vocab 2,048.
@@ -60,6 +62,7 @@ public final class TrainBench {
         String preset = null;
         int blockSize = 256;
         int batch = 4;
+        Path profile = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--steps" -> steps = Integer.parseInt(args[++i]);
@@ -68,9 +71,10 @@ public final class TrainBench {
                 case "--preset" -> preset = args[++i];
                 case "--block-size" -> blockSize = Integer.parseInt(args[++i]);
                 case "--batch" -> batch = Integer.parseInt(args[++i]);
+                case "--profile" -> profile = Path.of(args[++i]).toAbsolutePath();
                 default -> {
                     System.err.println("usage: bench train [--steps N] [--large-steps N] [--device auto|cpu|gpu] "
-                            + "[--preset NAME [--block-size N] [--batch N]]");
+                            + "[--preset NAME [--block-size N] [--batch N]] [--profile FILE]");
                     return 2;
                 }
             }
@@ -89,10 +93,11 @@ public final class TrainBench {
         ArrayNode configs = summary.putArray("configs");
         if (preset != null) {
             GPT2Config p = GPT2Config.preset(preset);
-            configs.add(measure(p.withSizes(blockSize, p.nEmbd(), p.nLayer(), p.nHead()), batch, steps == null ? 10 : steps, d));
+            configs.add(measure(p.withSizes(blockSize, p.nEmbd(), p.nLayer(), p.nHead()), batch, steps == null ? 10 : steps, d,
+                    profile));
         } else {
-            configs.add(measure(GPT2Config.of(2048, 128, 128, 4, 4), 16, steps == null ? 1000 : steps, d));
-            configs.add(measure(GPT2Config.of(2048, 256, 384, 6, 6), 8, largeSteps, d));
+            configs.add(measure(GPT2Config.of(2048, 128, 128, 4, 4), 16, steps == null ? 1000 : steps, d, null));
+            configs.add(measure(GPT2Config.of(2048, 256, 384, 6, 6), 8, largeSteps, d, profile));
         }
         summary.put("peak_rss_mb", peakRssBytes() / 1_000_000);
         try {
@@ -103,7 +108,8 @@ public final class TrainBench {
         return 0;
     }
 
-    static ObjectNode measure(GPT2Config config, int batch, int steps, Device device) {
+    /** @param profile where to write a PyTorch profile of two steps after the warm-up, or null */
+    static ObjectNode measure(GPT2Config config, int batch, int steps, Device device, Path profile) {
         int block = config.nPositions();
         double peakGflops = matmulPeakGflops(device);
         System.out.printf(Locale.ROOT, "%nfp32 matmul peak (2048×2048, best of 10): %.1f GFLOP/s%n", peakGflops);
@@ -135,10 +141,18 @@ public final class TrainBench {
                         .onStep(s -> {
                             long now = System.nanoTime();
                             long cpuNow = cpuNanos();
-                            if (s.step() > warmup && s.step() < steps) { // the last step also writes a checkpoint
+                            boolean profiled = profile != null && s.step() > warmup && s.step() <= warmup + 2;
+                            // The last step also writes a checkpoint; profiled steps run slower.
+                            if (s.step() > warmup && s.step() < steps && !profiled) {
                                 timed[0] += now - stepStart[0];
                                 timed[1]++;
                                 timed[2] += cpuNow - cpuStart[0];
+                            }
+                            if (profile != null && s.step() == warmup) {
+                                ai.djl.pytorch.jni.JniUtils.startProfile(false, true, false);
+                            } else if (profile != null && s.step() == warmup + 2) {
+                                ai.djl.pytorch.jni.JniUtils.stopProfile(profile.toString());
+                                System.out.println("profile of steps " + (warmup + 1) + "-" + (warmup + 2) + ": " + profile);
                             }
                             if (s.step() == Math.min(100, steps)) {
                                 rss[0] = rssBytes();
