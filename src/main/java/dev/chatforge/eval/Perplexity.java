@@ -104,8 +104,7 @@ public final class Perplexity {
             }
             try (NDManager m = model.manager().newSubManager()) {
                 Shape shape = new Shape(rows, length);
-                NDArray losses = GPT2.tokenLosses(model.forward(NativeArrays.of(m, inputs, shape), false),
-                        NativeArrays.of(m, targets, shape));
+                NDArray losses = model.tokenLosses(NativeArrays.of(m, inputs, shape), NativeArrays.of(m, targets, shape));
                 lossSum += losses.mul(NativeArrays.of(m, weights, shape)).sum().getFloat();
                 allLossSum += losses.mul(NativeArrays.of(m, counted, shape)).sum().getFloat();
             }

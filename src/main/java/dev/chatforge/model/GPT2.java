@@ -213,7 +213,25 @@ public final class GPT2 implements AutoCloseable {
         return forward(tokens, cache, false);
     }
 
+    /**
+     * The hidden states the LM head reads (after the final LayerNorm): {@code tokens} (B, T) →
+     * (B, T, C). Training computes the head and its loss from them with {@link TiedHeadLoss}.
+     */
+    public NDArray hidden(NDArray tokens, boolean training) {
+        return hidden(tokens, null, training);
+    }
+
+    /** Negative log-likelihood of each target, without gradients: (B, T) ids and targets → (B, T). */
+    public NDArray tokenLosses(NDArray tokens, NDArray targets) {
+        return TiedHeadLoss.tokenLosses(this, hidden(tokens, false), targets);
+    }
+
     private NDArray forward(NDArray tokens, KVCache cache, boolean training) {
+        // Tied LM head: logits = x · wteᵀ. Linear.linear takes the (out, in) weight as stored.
+        return Linear.linear(hidden(tokens, cache, training), wte).singletonOrThrow();
+    }
+
+    private NDArray hidden(NDArray tokens, KVCache cache, boolean training) {
         Shape shape = tokens.getShape();
         if (shape.dimension() != 2) {
             throw new IllegalArgumentException("tokens must be (batch, time), got shape " + shape);
@@ -237,9 +255,7 @@ public final class GPT2 implements AutoCloseable {
         if (cache != null) {
             cache.advance((int) t);
         }
-        x = layerNorm(x, lnFWeight, lnFBias);
-        // Tied LM head: logits = x · wteᵀ. Linear.linear takes the (out, in) weight as stored.
-        return Linear.linear(x, wte).singletonOrThrow();
+        return layerNorm(x, lnFWeight, lnFBias);
     }
 
     /** Causal multi-head self-attention over a fused Q/K/V projection. */
@@ -325,22 +341,8 @@ public final class GPT2 implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------------------------------
-    // Loss
+    // Constants in the autograd graph
     // ---------------------------------------------------------------------------------------
-
-    /**
-     * Negative log-likelihood of each target: logits (B, T, V), targets (B, T) int → (B, T).
-     * log-softmax + gather, since DJL's PyTorch JNI has no fused cross-entropy.
-     */
-    public static NDArray tokenLosses(NDArray logits, NDArray targets) {
-        NDArray index = targets.toType(DataType.INT64, false).expandDims(-1); // (B, T, 1)
-        return logits.logSoftmax(-1).gather(index, -1).squeeze(-1).neg();
-    }
-
-    /** {@code sum / divisor}, e.g. a summed loss over the tokens it trains on, ready for backward. */
-    public static NDArray normalizedLoss(NDArray sum, double divisor) {
-        return sum.div(scalar(sum, divisor));
-    }
 
     /**
      * A constant operand for an op that autograd records, made natively in {@code like}'s
@@ -355,14 +357,14 @@ public final class GPT2 implements AutoCloseable {
         return like.getManager().full(new Shape(), (float) value, like.getDataType());
     }
 
-    /** Σ weight · NLL over all positions (a scalar); weight 0 leaves a token out of the loss. */
-    public static NDArray weightedLossSum(NDArray logits, NDArray targets, NDArray weights) {
-        return tokenLosses(logits, targets).mul(weights).sum();
-    }
-
     // ---------------------------------------------------------------------------------------
     // Accessors
     // ---------------------------------------------------------------------------------------
+
+    /** The token embedding, which is also the LM head's weight (TiedHeadLoss differentiates it by hand). */
+    NDArray tokenEmbedding() {
+        return wte;
+    }
 
     public GPT2Config config() {
         return config;

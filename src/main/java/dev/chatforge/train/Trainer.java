@@ -10,6 +10,7 @@ import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chatforge.io.Progress;
 import dev.chatforge.model.GPT2;
+import dev.chatforge.model.TiedHeadLoss;
 import dev.chatforge.model.NativeArrays;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,6 +59,7 @@ public final class Trainer {
     private java.util.function.Consumer<Map<String, NDArray>> gradientHook = g -> {};
     private long skippedSteps;
     private int consecutiveSkips;
+    private TiedHeadLoss headLoss; // the LM head's loss and its buffer, for the life of run()
     private java.util.function.Predicate<TrainerState> stopEarly = s -> false;
 
     /**
@@ -118,7 +120,9 @@ public final class Trainer {
                 model.config().parameterCount(), options.batchSize(), options.gradAccum(), blockSize, tokensPerStep,
                 startStep, options.maxSteps());
         try (MetricsLog metrics = MetricsLog.open(metricsFile, startStep);
-             Progress progress = new Progress("train", options.maxSteps() - startStep, "steps")) {
+             Progress progress = new Progress("train", options.maxSteps() - startStep, "steps");
+             TiedHeadLoss head = new TiedHeadLoss(model)) {
+            headLoss = head;
             if (startStep == 0 && !validation.isEmpty()) {
                 double val = validationLoss();
                 metrics.append(MetricsLog.line(0).put("val_loss", val).put("elapsed_s", 0.0));
@@ -255,11 +259,11 @@ public final class Trainer {
                     try (NDManager microManager = stepManager.newSubManager()) {
                         Shape shape = new Shape(batch.rows(), batch.length());
                         NDArray inputs = NativeArrays.of(microManager, batch.inputs(), shape);
-                        NDArray targets = NativeArrays.of(microManager, batch.targets(), shape);
-                        NDArray weights = NativeArrays.of(microManager, batch.weights(), shape);
-                        NDArray sum = GPT2.weightedLossSum(model.forward(inputs, true), targets, weights);
-                        collector.backward(GPT2.normalizedLoss(sum, divisor));
-                        lossSum += sum.getFloat();
+                        TiedHeadLoss.Pass head = headLoss.forwardBackward(model.hidden(inputs, true), batch.targets(),
+                                batch.weights(), 1 / divisor);
+                        collector.backward(head.surrogate());
+                        head.addTokenEmbeddingGradient();
+                        lossSum += head.lossSum();
                     }
                 }
             }
@@ -304,10 +308,9 @@ public final class Trainer {
         for (TokenBatch batch : batches) {
             try (NDManager m = model.manager().newSubManager()) {
                 Shape shape = new Shape(batch.rows(), batch.length());
-                NDArray logits = model.forward(NativeArrays.of(m, batch.inputs(), shape), false);
-                sum += GPT2.weightedLossSum(logits, NativeArrays.of(m, batch.targets(), shape),
-                                NativeArrays.of(m, batch.weights(), shape))
-                        .getFloat();
+                NDArray losses = model.tokenLosses(NativeArrays.of(m, batch.inputs(), shape),
+                        NativeArrays.of(m, batch.targets(), shape));
+                sum += losses.mul(NativeArrays.of(m, batch.weights(), shape)).sum().getFloat();
                 count += batch.trainedTokens();
             }
         }

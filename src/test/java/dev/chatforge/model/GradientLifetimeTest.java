@@ -51,13 +51,15 @@ class GradientLifetimeTest {
         try (NDManager step = model.manager().newSubManager()) {
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                 Shape shape = new Shape(2, 16);
-                NDArray sum = GPT2.weightedLossSum(model.forward(step.create(inputs, shape), true),
-                        step.create(targets, shape), step.create(weights, shape));
-                NDArray loss = GPT2.normalizedLoss(sum, inputs.length);
-                if (churnBeforeBackward) {
-                    churnFreedNativeMemory();
+                try (TiedHeadLoss headLoss = new TiedHeadLoss(model)) {
+                    TiedHeadLoss.Pass head = headLoss.forwardBackward(model.hidden(step.create(inputs, shape), true),
+                            targets, weights, 1.0 / inputs.length);
+                    if (churnBeforeBackward) {
+                        churnFreedNativeMemory();
+                    }
+                    collector.backward(head.surrogate());
+                    head.addTokenEmbeddingGradient();
                 }
-                collector.backward(loss);
             }
             for (Map.Entry<String, NDArray> p : model.parameters().entrySet()) {
                 NDArray g = p.getValue().getGradient();

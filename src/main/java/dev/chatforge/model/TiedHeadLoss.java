@@ -1,0 +1,234 @@
+package dev.chatforge.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+
+/**
+ * GPT-2's LM head (logits = h · wteᵀ over the whole vocabulary) and its cross-entropy, computed a
+ * few rows at a time and differentiated by hand rather than by autograd.
+ *
+ * <p>Why: at GPT-2's vocabulary (50,257) the logits of one batch of 4 × 256 are 206 MB of fp32, and
+ * autograd kept the logits, their log-softmax and two gradients of that size alive at once. glibc
+ * serves every block above its mmap threshold (32 MB, see the launcher) from fresh pages, so each
+ * step also paid for the kernel zeroing about a gigabyte. Here each chunk of logits stays under
+ * 24 MB and is reused from the heap; only the gradient of the logits is kept for all rows (the
+ * token embedding's gradient needs them all), in one buffer reused from step to step. Targets of
+ * weight 0 (the prompt of a conversation) are skipped: their logits are never computed.
+ *
+ * <p>The gradient is the textbook one: for a row with NLL weight w and target y,
+ * ∂loss/∂logits = w · (softmax(logits) − onehot(y)); then ∂loss/∂h = ∂loss/∂logits · wte and
+ * ∂loss/∂wte = (∂loss/∂logits)ᵀ · h. The body of the model gets ∂loss/∂h through autograd as the
+ * gradient of the surrogate Σ h ⊙ (∂loss/∂h), a constant; ∂loss/∂wte is added to wte's gradient
+ * after the backward pass, beside what the token embedding lookup put there.
+ */
+public final class TiedHeadLoss implements AutoCloseable {
+    /** Floats in one chunk of logits (24 MiB): under the launcher's fixed 32 MB mmap threshold. */
+    static final long CHUNK_FLOATS = 6L << 20;
+
+    private final GPT2 model;
+    private final long chunkFloats;
+    private final NDManager manager;
+    private NDArray logitGradients; // (rows, vocab) reused by every step; grown when a batch has more rows
+
+    public TiedHeadLoss(GPT2 model) {
+        this(model, CHUNK_FLOATS);
+    }
+
+    /** With chunks of {@code chunkFloats} floats (tests use small ones to cross chunk borders). */
+    TiedHeadLoss(GPT2 model, long chunkFloats) {
+        this.model = model;
+        this.chunkFloats = chunkFloats;
+        this.manager = model.manager().newSubManager();
+    }
+
+    /**
+     * Negative log-likelihood of every target, without gradients: {@code hidden} (…, C) from
+     * {@link GPT2#hidden}, {@code targets} of the same leading shape → NLL of that shape, in
+     * {@code hidden}'s manager.
+     */
+    public static NDArray tokenLosses(GPT2 model, NDArray hidden, NDArray targets) {
+        return tokenLosses(model, hidden, targets, CHUNK_FLOATS);
+    }
+
+    static NDArray tokenLosses(GPT2 model, NDArray hidden, NDArray targets, long chunkFloats) {
+        NDManager m = hidden.getManager();
+        NDArray wte = model.tokenEmbedding();
+        NDArray x = hidden.reshape(-1, model.config().nEmbd());
+        NDArray y = targets.toType(DataType.INT64, false).reshape(-1, 1);
+        long n = x.getShape().get(0);
+        int chunk = (int) Math.max(1, chunkFloats / model.config().vocabSize());
+        NDList losses = new NDList();
+        for (long r0 = 0; r0 < n; r0 += chunk) {
+            long r1 = Math.min(n, r0 + chunk);
+            try (NDManager c = m.newSubManager()) {
+                NDArray logProbabilities = Linear.linear(rows(x, r0, r1, c), wte).singletonOrThrow().logSoftmax(-1);
+                NDArray nll = logProbabilities.gather(rows(y, r0, r1, c), 1).neg();
+                nll.attach(m);
+                losses.add(nll);
+            }
+        }
+        return (losses.size() == 1 ? losses.singletonOrThrow() : NDArrays.concat(losses)).reshape(targets.getShape());
+    }
+
+    /**
+     * The head's forward and backward for one micro-batch: Σ weight · NLL of the targets and what
+     * the backward pass needs. Call {@link Pass#addTokenEmbeddingGradient} after backward, before
+     * the next call (the passes share one buffer).
+     *
+     * @param hidden  (B, T, C) from {@link GPT2#hidden} with gradients recorded
+     * @param targets B·T target ids
+     * @param weights B·T loss weights (0 leaves a target out)
+     * @param scale   factor of the loss the gradients are for (1 / the tokens the step trains on)
+     */
+    public Pass forwardBackward(NDArray hidden, int[] targets, float[] weights, double scale) {
+        NDManager m = hidden.getManager();
+        long vocab = model.config().vocabSize();
+        NDArray all = hidden.reshape(-1, model.config().nEmbd());
+        int[] trained = trainedRows(weights);
+        int k = trained.length;
+        if (k == 0) { // nothing to learn here; a zero gradient still reaches every parameter
+            return new Pass(0, all.sum().mul(GPT2.scalar(all, 0)), null, null);
+        }
+        int[] trainedTargets = new int[k];
+        float[] trainedWeights = new float[k];
+        for (int i = 0; i < k; i++) {
+            trainedTargets[i] = targets[trained[i]];
+            trainedWeights[i] = weights[trained[i]];
+        }
+        NDArray selected = k == targets.length ? all
+                : all.get(new NDIndex("{}", NativeArrays.of(m, trained, new Shape(k)).toType(DataType.INT64, false)));
+        NDArray x = selected.stopGradient(); // the head's own ops stay out of autograd
+        NDArray wte = model.tokenEmbedding().stopGradient();
+        wte.attach(m);
+        NDArray y = NativeArrays.of(m, trainedTargets, new Shape(k, 1)).toType(DataType.INT64, false);
+        NDArray w = NativeArrays.of(m, trainedWeights, new Shape(k, 1));
+        int chunk = (int) Math.max(1, chunkFloats / vocab);
+        NDArray gradients = k <= chunk ? null : buffer(k, vocab, m);
+        double lossSum = 0;
+        NDList hiddenGradients = new NDList();
+        for (int r0 = 0; r0 < k; r0 += chunk) {
+            int r1 = Math.min(k, r0 + chunk);
+            try (NDManager c = m.newSubManager()) {
+                NDArray logProbabilities = Linear.linear(rows(x, r0, r1, c), wte).singletonOrThrow().logSoftmax(-1);
+                NDArray yc = rows(y, r0, r1, c);
+                NDArray wc = rows(w, r0, r1, c);
+                lossSum -= logProbabilities.gather(yc, 1).mul(wc).sum().getFloat();
+                // softmax − onehot(y), scaled by each row's weight: the gradient of the logits.
+                NDArray g = logProbabilities.exp();
+                NDIndex atTargets = new NDIndex("{}, {}", c.arange(0, r1 - r0, 1, DataType.INT64), yc.squeeze(1));
+                g.set(atTargets, g.get(atTargets).sub(1));
+                g.muli(wc.mul(scale));
+                NDArray dh = g.matMul(wte); // (rows, C)
+                dh.attach(m);
+                hiddenGradients.add(dh);
+                if (gradients == null) {
+                    gradients = g;
+                    g.attach(m);
+                } else {
+                    gradients.set(new NDIndex("{}:{}", r0, r1), g);
+                }
+            }
+        }
+        NDArray dHidden = hiddenGradients.size() == 1 ? hiddenGradients.singletonOrThrow() : NDArrays.concat(hiddenGradients);
+        return new Pass(lossSum, selected.mul(dHidden).sum(), gradients, x);
+    }
+
+    /** One micro-batch's head: its loss and what its backward pass needs. */
+    public final class Pass {
+        private final double lossSum;
+        private final NDArray surrogate;
+        private final NDArray logitGradientsOfPass;
+        private final NDArray hidden;
+
+        private Pass(double lossSum, NDArray surrogate, NDArray logitGradients, NDArray hidden) {
+            this.lossSum = lossSum;
+            this.surrogate = surrogate;
+            this.logitGradientsOfPass = logitGradients;
+            this.hidden = hidden;
+        }
+
+        /** Σ weight · NLL over the micro-batch's targets. */
+        public double lossSum() {
+            return lossSum;
+        }
+
+        /** A scalar whose gradient with respect to the hidden states is the loss's: backward it. */
+        public NDArray surrogate() {
+            return surrogate;
+        }
+
+        /**
+         * Adds ∂loss/∂wte of the head to wte's gradient, which the backward pass of
+         * {@link #surrogate} created (the token embedding lookup also uses wte). In slices of the
+         * vocabulary so no temporary is larger than a chunk.
+         */
+        public void addTokenEmbeddingGradient() {
+            if (hidden == null) {
+                return;
+            }
+            NDManager m = hidden.getManager();
+            NDArray wteGradient = model.tokenEmbedding().getGradient();
+            wteGradient.attach(m);
+            long vocab = model.config().vocabSize();
+            long slice = Math.max(1, chunkFloats / model.config().nEmbd());
+            for (long v0 = 0; v0 < vocab; v0 += slice) {
+                long v1 = Math.min(vocab, v0 + slice);
+                try (NDManager c = m.newSubManager()) {
+                    NDArray part = view(logitGradientsOfPass, 1, v0, v1, c).transpose().matMul(hidden); // (v1 - v0, C)
+                    view(wteGradient, 0, v0, v1, c).addi(part);
+                }
+            }
+        }
+    }
+
+    /** The first {@code rows} rows of the reused gradient buffer, grown when needed. */
+    private NDArray buffer(int rows, long vocab, NDManager step) {
+        if (logitGradients == null || logitGradients.getShape().get(0) < rows) {
+            if (logitGradients != null) {
+                logitGradients.close();
+            }
+            logitGradients = manager.create(new Shape(rows, vocab)); // uninitialised: every row is written before use
+        }
+        return view(logitGradients, 0, 0, rows, step);
+    }
+
+    /** Rows [from, to) of a 2-D array, a view that belongs to {@code owner}. */
+    private static NDArray rows(NDArray array, long from, long to, NDManager owner) {
+        return view(array, 0, from, to, owner);
+    }
+
+    /** A view (shared storage, so in-place ops write through) of [from, to) along {@code axis}. */
+    private static NDArray view(NDArray array, long axis, long from, long to, NDManager owner) {
+        NDArray view = JniUtils.slice((PtNDArray) array, axis, from, to, 1);
+        view.attach(owner);
+        return view;
+    }
+
+    /** Indices of the targets that count (weight other than 0). */
+    private static int[] trainedRows(float[] weights) {
+        int k = 0;
+        for (float w : weights) {
+            k += w != 0 ? 1 : 0;
+        }
+        int[] rows = new int[k];
+        for (int i = 0, j = 0; i < weights.length; i++) {
+            if (weights[i] != 0) {
+                rows[j++] = i;
+            }
+        }
+        return rows;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}
