@@ -11,7 +11,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The fused native update must be torch.optim.AdamW, step for step, decay on matrices only. */
+/**
+ * The update must be torch.optim.AdamW, step for step, decay on matrices only: the fused native
+ * update of small parameters and the sliced in-place update of large ones alike.
+ */
 class AdamWTest {
     private static final double BETA1 = 0.9;
     private static final double BETA2 = 0.95;
@@ -48,6 +51,40 @@ class AdamWTest {
                 assertArrayEquals(toFloats(expectedMatrix[1]), adamW.moments().get("w" + AdamW.FIRST_MOMENT).toFloatArray(), 1e-6f);
                 assertArrayEquals(toFloats(expectedMatrix[2]), adamW.moments().get("w" + AdamW.SECOND_MOMENT).toFloatArray(), 1e-7f);
             }
+        }
+    }
+
+    @Test
+    void aLargeMatrixUpdatedInSlicesMatchesTorchAdamWToo() {
+        int rows = 1100;
+        int cols = 1000; // 1.1M elements: updated in slices of 1,048 rows, so the last slice is partial
+        assertEquals(true, (long) rows * cols >= AdamW.IN_PLACE_FROM && rows > AdamW.SLICE_ELEMENTS / cols);
+        java.util.Random random = new java.util.Random(8);
+        float[] matrix = new float[rows * cols];
+        float[][] grads = new float[3][rows * cols];
+        for (int i = 0; i < matrix.length; i++) {
+            matrix[i] = (float) random.nextGaussian();
+            for (float[] g : grads) {
+                g[i] = (float) (random.nextGaussian() * 0.1);
+            }
+        }
+        double[] lrs = {1e-2, 5e-3, 2e-2};
+        double[] scales = {1.0, 0.5, 1.0};
+        double[][] expected = reference(matrix, grads, lrs, scales, DECAY);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Map<String, NDArray> parameters = Map.of("w", manager.create(matrix, new Shape(rows, cols)));
+            try (AdamW adamW = new AdamW(parameters, manager, BETA1, BETA2, EPS, DECAY)) {
+                for (int step = 0; step < 3; step++) {
+                    try (NDManager stepManager = manager.newSubManager()) {
+                        adamW.update(parameters, Map.of("w", stepManager.create(grads[step], new Shape(rows, cols))),
+                                lrs[step], scales[step]);
+                    }
+                }
+                assertArrayEquals(toFloats(expected[0]), parameters.get("w").toFloatArray(), 2e-6f);
+                assertArrayEquals(toFloats(expected[1]), adamW.moments().get("w" + AdamW.FIRST_MOMENT).toFloatArray(), 1e-7f);
+                assertArrayEquals(toFloats(expected[2]), adamW.moments().get("w" + AdamW.SECOND_MOMENT).toFloatArray(), 1e-8f);
+            }
+            assertEquals(1, manager.getManagedArrays().size(), "no slice or temporary is left in the parameter's manager");
         }
     }
 
