@@ -3,6 +3,7 @@ package dev.chatforge.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.LinkedHashMap;
@@ -96,6 +97,14 @@ public final class AdamW implements AutoCloseable {
         long rows = p.getShape().get(0);
         long sliceRows = Math.max(1, SLICE_ELEMENTS / (p.size() / rows));
         try (NDManager scratch = g.getManager().newSubManager()) {
+            // The update's constants, made once natively (a Java number operand costs a buffer and a copy per op).
+            NDArray keep = constant(scratch, 1 - lrTimesDecay);
+            NDArray b1 = constant(scratch, beta1);
+            NDArray b2 = constant(scratch, beta2);
+            NDArray gradientToFirst = constant(scratch, (1 - beta1) * gradientScale);
+            NDArray squareToSecond = constant(scratch, (1 - beta2) * gradientScale * gradientScale);
+            NDArray eps = constant(scratch, epsilon);
+            NDArray step = constant(scratch, stepSize);
             for (long r0 = 0; r0 < rows; r0 += sliceRows) {
                 long r1 = Math.min(rows, r0 + sliceRows);
                 try (NDManager slice = scratch.newSubManager()) {
@@ -104,15 +113,18 @@ public final class AdamW implements AutoCloseable {
                     NDArray ms = rows(m, r0, r1, slice);
                     NDArray vs = rows(v, r0, r1, slice);
                     if (lrTimesDecay != 0) {
-                        ps.muli(1 - lrTimesDecay);                                    // decoupled weight decay
+                        ps.muli(keep);                                             // decoupled weight decay
                     }
-                    ms.muli(beta1).addi(gs.mul((1 - beta1) * gradientScale));          // m = β1·m + (1-β1)·g
-                    vs.muli(beta2).addi(gs.mul(gs).muli((1 - beta2) * gradientScale * gradientScale)); // v = β2·v + (1-β2)·g²
-                    NDArray denominator = vs.sqrt().addi(epsilon);
-                    ps.subi(ms.div(denominator).muli(stepSize));                       // p -= lrᵤ·m / (√v + εᵤ)
+                    ms.muli(b1).addi(gs.mul(gradientToFirst));                     // m = β1·m + (1-β1)·g
+                    vs.muli(b2).addi(gs.mul(gs).muli(squareToSecond));             // v = β2·v + (1-β2)·g²
+                    ps.subi(ms.div(vs.sqrt().addi(eps)).muli(step));               // p -= lrᵤ·m / (√v + εᵤ)
                 }
             }
         }
+    }
+
+    private static NDArray constant(NDManager manager, double value) {
+        return manager.full(new Shape(), (float) value);
     }
 
     /** Rows [from, to) of {@code array}: a view, so in-place ops write through to the array. */
