@@ -27,7 +27,8 @@ import java.util.Map;
  * The safetensors format (Hugging Face): an 8-byte little-endian header length, a JSON header
  * {@code {name: {dtype, shape, data_offsets}}, "__metadata__": {...}}, then the raw tensor
  * bytes. Written by hand so the header carries {@code "format": "pt"}, which
- * {@code transformers} checks, and so reading maps the file instead of copying it into the heap.
+ * {@code transformers} checks, and so reading puts the bytes straight into native memory instead
+ * of the Java heap.
  */
 public final class SafeTensors {
     private SafeTensors() {}
@@ -173,6 +174,23 @@ public final class SafeTensors {
         if (begin < 0 || dataStart + end > in.size() || end - begin != shape.size() * type.getNumOfBytes()) {
             throw new StageInputException(file + ": tensor '" + name + "' has data_offsets [" + begin + ", " + end
                     + "] that do not fit its shape " + shape + " or the file; the file is truncated or corrupt");
+        }
+        if (!bf16 && manager.getDevice().equals(ai.djl.Device.cpu())) {
+            // Straight from the file into the tensor's own native memory: no mapping (whose pages
+            // count as resident until a GC unmaps them) and no second copy.
+            NDArray array = manager.create(shape, type);
+            if (end > begin) {
+                ByteBuffer target = array.toByteBuffer(true);
+                for (long at = dataStart + begin; target.hasRemaining(); ) {
+                    int n = in.read(target, at);
+                    if (n < 0) {
+                        throw new StageInputException(file + ": ends inside tensor '" + name + "'; the file is truncated");
+                    }
+                    at += n;
+                }
+            }
+            array.setName(name);
+            return array;
         }
         MappedByteBuffer slice = in.map(FileChannel.MapMode.READ_ONLY, dataStart + begin, end - begin);
         slice.order(ByteOrder.LITTLE_ENDIAN);

@@ -18,7 +18,8 @@ public final class VocabularyGrowth {
 
     /**
      * A new model with {@code vocabSize} token ids: {@code model}'s weights, wte grown by mean
-     * rows. {@code model} is left as it is (the caller closes it).
+     * rows. The new model takes {@code model}'s other parameters (no copy): the caller must close
+     * {@code model} and not use it again.
      */
     public static GPT2 grow(GPT2 model, int vocabSize) {
         int old = model.config().vocabSize();
