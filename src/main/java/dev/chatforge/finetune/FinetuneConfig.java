@@ -17,6 +17,9 @@ import java.nio.file.Path;
  * @param trainOn       agent (replies and their end-of-turn), all, or last_agent
  * @param blockSize     window length; null = the checkpoint's n_positions (may only be smaller)
  * @param patience      stop after this many evaluations without a better validation loss; 0 = never
+ * @param dropout       dropout everywhere while fine-tuning; null = the checkpoint's own (GPT-2's config.json
+ *                      says 0.1, which Hugging Face's Trainer uses; nanoGPT fine-tunes with 0, which is faster
+ *                      and keeps less memory)
  * @param training      the loop and optimizer keys shared with train (flat in YAML)
  */
 public record FinetuneConfig(
@@ -26,10 +29,11 @@ public record FinetuneConfig(
         TrainOn trainOn,
         Integer blockSize,
         int patience,
+        Double dropout,
         @JsonUnwrapped TrainingSettings training) implements StageConfig {
 
     public static FinetuneConfig defaults() {
-        return new FinetuneConfig(null, null, null, TrainOn.AGENT, null, 3,
+        return new FinetuneConfig(null, null, null, TrainOn.AGENT, null, 3, null,
                 new TrainingSettings(8, 1, 500, 1e-4, 1e-5, 20, null, 0.9, 0.95, 1e-8, 0.01, 1.0, 25, 64, 5, 1337, "auto",
                         "auto"));
     }
@@ -42,6 +46,9 @@ public record FinetuneConfig(
         checks.required("train_on", trainOn);
         if (blockSize != null) {
             checks.check(blockSize >= 2, "block_size", "must be >= 2, got " + blockSize);
+        }
+        if (dropout != null) {
+            checks.check(dropout >= 0 && dropout < 1, "dropout", "must be in [0, 1), got " + dropout);
         }
         checks.check(patience >= 0, "patience", "must be >= 0 (0 = no early stopping), got " + patience);
         training.validate(checks);

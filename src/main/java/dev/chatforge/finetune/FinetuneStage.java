@@ -39,7 +39,8 @@ public final class FinetuneStage {
         if (!Files.isDirectory(parent)) {
             throw new StageInputException(parent + ": checkpoint folder not found (train one with `chatforge train`)");
         }
-        GPT2Config modelConfig = GPT2Config.read(parent);
+        java.util.function.UnaryOperator<GPT2Config> dropout = c -> config.dropout() == null ? c : c.withDropout(config.dropout());
+        GPT2Config modelConfig = dropout.apply(GPT2Config.read(parent));
         TokenizedData data = TokenizedData.read(config.data());
         // The checkpoint's tokenizer, or it plus special tokens tokenize appended: the model then grows.
         TokenizerExtension vocabulary = TokenizerCheck.requireSameOrExtended(parent, modelConfig, data, true);
@@ -74,7 +75,7 @@ public final class FinetuneStage {
         try (TrainingRun run = TrainingRun.open("finetune", config.output(), settings, force, List.of(parent, config.data()),
                 tokenizerFile)) {
             TrainerState start = run.begin(facts, modelConfig.withVocabSize(vocabulary.vocabSize()),
-                    device -> Checkpoint.load(parent, device).withVocabSize(vocabulary.vocabSize()).model(), saved -> {
+                    device -> Checkpoint.load(parent, device, dropout).withVocabSize(vocabulary.vocabSize()).model(), saved -> {
                 if (!parentSha256.equals(saved.run().path("parent_sha256").asText())) {
                     throw new StageInputException(run.folder().latest() + ": was fine-tuned from another checkpoint ("
                             + saved.run().path("parent").asText("?") + ") than " + parent + "; pass --force to start over");

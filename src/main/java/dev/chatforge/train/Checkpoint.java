@@ -53,11 +53,16 @@ public record Checkpoint(Path dir, GPT2Config config, GPT2 model, Path tokenizer
 
     /** Loads config, weights, tokenizer path and trainer state of a checkpoint folder onto {@code device}. */
     public static Checkpoint load(Path dir, Device device) {
+        return load(dir, device, java.util.function.UnaryOperator.identity());
+    }
+
+    /** The same, with the model's config changed by {@code adjust} (e.g. fine-tuning with another dropout). */
+    public static Checkpoint load(Path dir, Device device, java.util.function.UnaryOperator<GPT2Config> adjust) {
         if (!Files.isDirectory(dir)) {
             throw new StageInputException(dir + ": checkpoint folder not found (train one with `chatforge train`, "
                     + "or point to a folder with config.json and model.safetensors)");
         }
-        GPT2Config config = GPT2Config.read(dir);
+        GPT2Config config = adjust.apply(GPT2Config.read(dir));
         Path weights = weightsFile(dir);
         GPT2 model;
         try (NDManager loading = NDManager.newBaseManager(device)) {

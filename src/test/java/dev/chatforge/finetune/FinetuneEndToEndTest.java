@@ -14,6 +14,7 @@ import dev.chatforge.io.Hashing;
 import dev.chatforge.io.Json;
 import dev.chatforge.io.Manifest;
 import dev.chatforge.io.StageInputException;
+import dev.chatforge.model.GPT2Config;
 import dev.chatforge.train.TrainerState;
 import dev.chatforge.train.TrainingSettings;
 import java.io.ByteArrayInputStream;
@@ -46,7 +47,7 @@ class FinetuneEndToEndTest {
     }
 
     static FinetuneConfig config(Path out, long maxSteps, Long lrDecaySteps, int patience, String resume) {
-        return new FinetuneConfig(parent, data, out, TrainOn.AGENT, null, patience, new TrainingSettings(8, 1, maxSteps,
+        return new FinetuneConfig(parent, data, out, TrainOn.AGENT, null, patience, null, new TrainingSettings(8, 1, maxSteps,
                 5e-3, 5e-4, 4, lrDecaySteps, 0.9, 0.95, 1e-8, 0.0, 1.0, 10, 16, 10, 1, "cpu", resume));
     }
 
@@ -58,6 +59,19 @@ class FinetuneEndToEndTest {
         parent = DialogueFixture.parentCheckpoint(dir.resolve("pretrained/best"), tokenizer, vocab, 64);
         output = dir.resolve("ft");
         result = FinetuneStage.run(config(output), false);
+    }
+
+    @Test
+    void dropoutDefaultsToTheCheckpointsOwnAndCanBeSet() throws Exception {
+        GPT2Config parentConfig = GPT2Config.read(parent);
+        GPT2Config kept = GPT2Config.read(output.resolve("best"));
+        assertEquals(parentConfig.residPdrop(), kept.residPdrop(), "dropout: null keeps the parent's");
+        FinetuneConfig c = config(dir.resolve("ft-dropout"), 10, null, 0, "auto");
+        FinetuneStage.run(new FinetuneConfig(c.checkpoint(), c.data(), c.output(), c.trainOn(), null, 0, 0.25,
+                c.training()), false);
+        GPT2Config set = GPT2Config.read(dir.resolve("ft-dropout/best"));
+        assertEquals(List.of(0.25, 0.25, 0.25), List.of(set.residPdrop(), set.embdPdrop(), set.attnPdrop()));
+        assertTrue(parentConfig.residPdrop() != 0.25, "the parent's dropout differs");
     }
 
     @Test
@@ -105,7 +119,7 @@ class FinetuneEndToEndTest {
         Path otherData = DialogueFixture.tokens(dir.resolve("other/tokens"), other.resolve("tokenizer.json"), 10, 4);
         FinetuneConfig c = config(dir.resolve("ft-other"));
         StageInputException e = assertThrows(StageInputException.class, () -> FinetuneStage.run(
-                new FinetuneConfig(c.checkpoint(), otherData, c.output(), c.trainOn(), null, 0, new TrainingSettings(8, 1, 5,
+                new FinetuneConfig(c.checkpoint(), otherData, c.output(), c.trainOn(), null, 0, null, new TrainingSettings(8, 1, 5,
                         1e-3, 1e-4, 0, null, 0.9, 0.95, 1e-8, 0, 1, 5, 4, 5, 1, "cpu", "auto")), false));
         assertTrue(e.getMessage().contains(otherData.resolve("tokenizer.json").toString())
                 && e.getMessage().contains(parent.resolve("tokenizer.json").toString()), e.getMessage());
