@@ -297,16 +297,9 @@ public final class GPT2 implements AutoCloseable {
         return x.reshape(b, t, config.nHead(), config.headSize()).transpose(0, 2, 1, 3);
     }
 
-    /**
-     * GPT-2's Conv1D: {@code x @ W + b} with W stored (in, out). Written as a Linear over the
-     * transposed view of W (Linear computes {@code x @ weightᵀ + b}, so PyTorch multiplies by W as
-     * stored, no copy), which PyTorch runs as one addmm: the bias is added inside the product
-     * instead of in a second pass over the output. The view belongs to x's manager, not the model's.
-     */
+    /** GPT-2's Conv1D: {@code x @ W + b} with W stored (in, out). */
     private static NDArray conv1d(NDArray x, NDArray weight, NDArray bias) {
-        NDArray transposed = weight.transpose();
-        transposed.attach(x.getManager());
-        return Linear.linear(x, transposed, bias).singletonOrThrow();
+        return x.matMul(weight).add(bias);
     }
 
     /**
