@@ -13,7 +13,6 @@ import dev.chatforge.model.GPT2;
 import dev.chatforge.model.GPT2Config;
 import dev.chatforge.tokenizer.TokenSource;
 import dev.chatforge.train.AdamW;
-import dev.chatforge.train.Checkpoint;
 import dev.chatforge.train.LrSchedule;
 import dev.chatforge.train.RandomWindows;
 import dev.chatforge.train.RunFolder;
@@ -167,14 +166,16 @@ public final class TrainBench {
                             stepStart[0] = System.nanoTime();
                             cpuStart[0] = cpuNanos();
                         }).run();
-                // What an evaluation costs on top of validating: writing latest/ (weights + AdamW moments).
+                // What an improving evaluation costs on top of validating: latest/ (weights + AdamW
+                // moments) written, best/ made from it.
+                Path saveRun = out.resolve("save-bench");
                 long t0 = System.nanoTime();
-                Checkpoint.save(out.resolve("save-bench"), model, adamW, TrainerState.start(1, null), null, null);
+                RunFolder.at(saveRun, null).publish(model, adamW, TrainerState.start(1, null), true);
                 double saveSeconds = (System.nanoTime() - t0) / 1e9;
-                long saveBytes = folderBytes(out.resolve("save-bench"));
+                long saveBytes = folderBytes(saveRun.resolve("latest"));
                 result.put("checkpoint_save_s", round(saveSeconds * 100) / 100).put("checkpoint_mb", saveBytes / 1_000_000);
-                System.out.printf(Locale.ROOT, "checkpoint save (weights + optimizer moments): %,d MB in %.2f s%n",
-                        saveBytes / 1_000_000, saveSeconds);
+                System.out.printf(Locale.ROOT, "checkpoint save (latest/: weights + optimizer moments, %,d MB; best/ from it): "
+                        + "%.2f s%n", saveBytes / 1_000_000, saveSeconds);
             }
             double trainTps = (double) batch * block * timed[1] / (timed[0] / 1e9);
             // Tokens per CPU-second of this process: robust to other processes sharing the cores

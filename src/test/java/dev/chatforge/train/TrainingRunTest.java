@@ -181,6 +181,8 @@ class TrainingRunTest {
         assertEquals(40, TrainerState.read(run.resolve("best")).step());
         assertEquals(Hashing.sha256(run.resolve("latest/model.safetensors")),
                 Hashing.sha256(run.resolve("best/model.safetensors")));
+        assertTrue(Files.isSameFile(run.resolve("latest/model.safetensors"), run.resolve("best/model.safetensors")),
+                "best/ shares latest/'s weights (a hard link), not a second copy");
         Manifest manifest = Manifest.read(run, "train");
         assertEquals(40, manifest.stats().path("best_step").asLong());
         assertTrue(manifest.outputs().stream().anyMatch(e -> e.path().equals("best/model.safetensors")
