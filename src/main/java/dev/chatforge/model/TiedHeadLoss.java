@@ -32,6 +32,8 @@ import ai.djl.pytorch.jni.JniUtils;
 public final class TiedHeadLoss implements AutoCloseable {
     /** Floats in one chunk of logits (24 MiB): under the launcher's fixed 32 MB mmap threshold. */
     static final long CHUNK_FLOATS = 6L << 20;
+    /** On a GPU: 1 GiB of logits per chunk. */
+    static final long GPU_CHUNK_FLOATS = 256L << 20;
 
     private final GPT2 model;
     private final long chunkFloats;
@@ -39,7 +41,15 @@ public final class TiedHeadLoss implements AutoCloseable {
     private NDArray logitGradients; // (rows, vocab) reused by every step; grown when a batch has more rows
 
     public TiedHeadLoss(GPT2 model) {
-        this(model, CHUNK_FLOATS);
+        this(model, chunkFloats(model));
+    }
+
+    /**
+     * The chunk size for the model's device: the mmap threshold is the CPU's concern; on a GPU
+     * (a caching allocator, a launch per op) chunks as large as 1 GB keep the op count small.
+     */
+    private static long chunkFloats(GPT2 model) {
+        return model.device().isGpu() ? GPU_CHUNK_FLOATS : CHUNK_FLOATS;
     }
 
     /** With chunks of {@code chunkFloats} floats (tests use small ones to cross chunk borders). */
@@ -55,7 +65,7 @@ public final class TiedHeadLoss implements AutoCloseable {
      * {@code hidden}'s manager.
      */
     public static NDArray tokenLosses(GPT2 model, NDArray hidden, NDArray targets) {
-        return tokenLosses(model, hidden, targets, CHUNK_FLOATS);
+        return tokenLosses(model, hidden, targets, chunkFloats(model));
     }
 
     static NDArray tokenLosses(GPT2 model, NDArray hidden, NDArray targets, long chunkFloats) {

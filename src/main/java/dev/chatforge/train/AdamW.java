@@ -55,8 +55,9 @@ public final class AdamW implements AutoCloseable {
      * gradients are scaled by {@code gradientScale} first (global-norm clipping). The
      * gradients themselves are left as they are (the trainer zeroes them).
      *
-     * <p>Each parameter is one call of DJL's native fused {@code adamUpdate} (instead of a
-     * dozen element-wise ops, each a JNI call and a pass over the tensor). It computes
+     * <p>A small parameter (or any on a GPU) is one call of DJL's native fused {@code adamUpdate}
+     * (instead of a dozen element-wise ops, each a JNI call); a large one on the CPU is updated in
+     * slices ({@link #updateInSlices}). Both compute
      * {@code p -= lrᵤ·m / (√v + εᵤ)} with the raw moments, which is torch's
      * {@code p -= lr/(1-β1ᵗ) · m / (√v/√(1-β2ᵗ) + ε)} with {@code lrᵤ = lr·√(1-β2ᵗ)/(1-β1ᵗ)}
      * and {@code εᵤ = ε·√(1-β2ᵗ)}; its AdamW form decays {@code p -= lr·wd·p} before the
@@ -75,7 +76,7 @@ public final class AdamW implements AutoCloseable {
             NDArray m = firstMoments.get(e.getKey());
             NDArray v = secondMoments.get(e.getKey());
             float decay = p.getShape().dimension() >= 2 ? (float) weightDecay : 0f; // matrices only
-            if (p.size() < IN_PLACE_FROM) {
+            if (p.size() < IN_PLACE_FROM || p.getDevice().isGpu()) { // a GPU's caching allocator reuses the temporaries
                 p.getNDArrayInternal().adamUpdate(new NDList(p, g, m, v), new NDList(p),
                         (float) lr, stepSize, decay, (float) gradientScale, -1f /* no element-wise clip */,
                         (float) beta1, (float) beta2, epsilon, false, true);
