@@ -139,6 +139,27 @@ class GPT2Test {
         }
     }
 
+    /**
+     * The block intermediates are freed as the forward pass goes (DJL would keep them all until the
+     * caller's manager closes): what stays with the caller is a handful of arrays per block (its
+     * output), not the dozens each block makes, in training and in evaluation. Gradients stay right
+     * (TiedHeadLossTest, GradientLifetimeTest).
+     */
+    @Test
+    void aForwardPassKeepsOnlyEachBlocksOutputWithTheCaller() {
+        int blocks = CONFIG.nLayer();
+        for (boolean training : new boolean[] {false, true}) {
+            try (NDManager step = model.manager().newSubManager();
+                 ai.djl.training.GradientCollector collector = training
+                         ? ai.djl.engine.Engine.getInstance().newGradientCollector() : null) {
+                NDArray tokens = step.create(randomTokens(2 * 16, 64, 3), new Shape(2, 16));
+                model.hidden(tokens, training);
+                int kept = step.getManagedArrays().size();
+                assertTrue(kept <= 2 * blocks + 12, "training " + training + ": " + kept + " arrays kept for " + blocks + " blocks");
+            }
+        }
+    }
+
     @Test
     void forwardLeavesNoArraysInTheModelManager() {
         int before = model.manager().getManagedArrays().size();
