@@ -45,7 +45,8 @@ public final class SafeTensors {
          * The array's bytes without a copy where it can: on the CPU the buffer is the tensor's own
          * native memory, valid only while the array is open. Copying a 124M model's checkpoint
          * (weights and moments, 1.5 GB) into Java arrays first raised the peak RSS of training by ~1 GB.
-         * For contiguous arrays (parameters, moments): DJL would copy another into the array's manager.
+         * Only for contiguous arrays (parameters, moments): of another, DJL would make a contiguous
+         * copy in the array's manager.
          */
         static Raw view(NDArray array) {
             if (!array.getDevice().equals(ai.djl.Device.cpu())) {
