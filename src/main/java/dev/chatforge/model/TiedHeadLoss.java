@@ -8,8 +8,6 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 
 /**
  * GPT-2's LM head (logits = h · wteᵀ over the whole vocabulary) and its cross-entropy, computed a
@@ -74,13 +72,13 @@ public final class TiedHeadLoss implements AutoCloseable {
         NDArray x = hidden.reshape(-1, model.config().nEmbd());
         NDArray y = targets.toType(DataType.INT64, false).reshape(-1, 1);
         long n = x.getShape().get(0);
-        int chunk = (int) Math.max(1, chunkFloats / model.config().vocabSize());
+        int chunk = rowsPerChunk(chunkFloats, model.config().vocabSize());
         NDList losses = new NDList();
         for (long r0 = 0; r0 < n; r0 += chunk) {
             long r1 = Math.min(n, r0 + chunk);
             try (NDManager c = m.newSubManager()) {
-                NDArray logProbabilities = Linear.linear(rows(x, r0, r1, c), wte).singletonOrThrow().logSoftmax(-1);
-                NDArray nll = logProbabilities.gather(rows(y, r0, r1, c), 1).neg();
+                NDArray logProbabilities = Linear.linear(Slices.rows(x, r0, r1, c), wte).singletonOrThrow().logSoftmax(-1);
+                NDArray nll = logProbabilities.gather(Slices.rows(y, r0, r1, c), 1).neg();
                 nll.attach(m);
                 losses.add(nll);
             }
@@ -120,16 +118,16 @@ public final class TiedHeadLoss implements AutoCloseable {
         wte.attach(m);
         NDArray y = NativeArrays.of(m, trainedTargets, new Shape(k, 1)).toType(DataType.INT64, false);
         NDArray w = NativeArrays.of(m, trainedWeights, new Shape(k, 1));
-        int chunk = (int) Math.max(1, chunkFloats / vocab);
+        int chunk = rowsPerChunk(chunkFloats, vocab);
         NDArray gradients = k <= chunk ? null : buffer(k, vocab, m);
         double lossSum = 0;
         NDList hiddenGradients = new NDList();
         for (int r0 = 0; r0 < k; r0 += chunk) {
             int r1 = Math.min(k, r0 + chunk);
             try (NDManager c = m.newSubManager()) {
-                NDArray logProbabilities = Linear.linear(rows(x, r0, r1, c), wte).singletonOrThrow().logSoftmax(-1);
-                NDArray yc = rows(y, r0, r1, c);
-                NDArray wc = rows(w, r0, r1, c);
+                NDArray logProbabilities = Linear.linear(Slices.rows(x, r0, r1, c), wte).singletonOrThrow().logSoftmax(-1);
+                NDArray yc = Slices.rows(y, r0, r1, c);
+                NDArray wc = Slices.rows(w, r0, r1, c);
                 lossSum -= logProbabilities.gather(yc, 1).mul(wc).sum().getFloat();
                 // softmax − onehot(y), scaled by each row's weight: the gradient of the logits.
                 NDArray g = logProbabilities.exp();
@@ -192,8 +190,8 @@ public final class TiedHeadLoss implements AutoCloseable {
             for (long v0 = 0; v0 < vocab; v0 += slice) {
                 long v1 = Math.min(vocab, v0 + slice);
                 try (NDManager c = m.newSubManager()) {
-                    NDArray part = view(logitGradientsOfPass, 1, v0, v1, c).transpose().matMul(hidden); // (v1 - v0, C)
-                    view(wteGradient, 0, v0, v1, c).addi(part);
+                    NDArray part = Slices.of(logitGradientsOfPass, 1, v0, v1, c).transpose().matMul(hidden); // (v1 - v0, C)
+                    Slices.rows(wteGradient, v0, v1, c).addi(part);
                 }
             }
         }
@@ -207,19 +205,12 @@ public final class TiedHeadLoss implements AutoCloseable {
             }
             logitGradients = manager.create(new Shape(rows, vocab)); // uninitialised: every row is written before use
         }
-        return view(logitGradients, 0, 0, rows, step);
+        return Slices.rows(logitGradients, 0, rows, step);
     }
 
-    /** Rows [from, to) of a 2-D array, a view that belongs to {@code owner}. */
-    private static NDArray rows(NDArray array, long from, long to, NDManager owner) {
-        return view(array, 0, from, to, owner);
-    }
-
-    /** A view (shared storage, so in-place ops write through) of [from, to) along {@code axis}. */
-    private static NDArray view(NDArray array, long axis, long from, long to, NDManager owner) {
-        NDArray view = JniUtils.slice((PtNDArray) array, axis, from, to, 1);
-        view.attach(owner);
-        return view;
+    /** Rows of logits in a chunk of {@code chunkFloats} floats (at least one). */
+    private static int rowsPerChunk(long chunkFloats, long vocab) {
+        return (int) Math.max(1, chunkFloats / vocab);
     }
 
     /** Indices of the targets that count (weight other than 0). */

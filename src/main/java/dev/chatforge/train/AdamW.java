@@ -4,8 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
+import dev.chatforge.model.Slices;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -109,10 +108,10 @@ public final class AdamW implements AutoCloseable {
             for (long r0 = 0; r0 < rows; r0 += sliceRows) {
                 long r1 = Math.min(rows, r0 + sliceRows);
                 try (NDManager slice = scratch.newSubManager()) {
-                    NDArray ps = rows(p, r0, r1, slice);
-                    NDArray gs = rows(g, r0, r1, slice);
-                    NDArray ms = rows(m, r0, r1, slice);
-                    NDArray vs = rows(v, r0, r1, slice);
+                    NDArray ps = Slices.rows(p, r0, r1, slice);
+                    NDArray gs = Slices.rows(g, r0, r1, slice);
+                    NDArray ms = Slices.rows(m, r0, r1, slice);
+                    NDArray vs = Slices.rows(v, r0, r1, slice);
                     if (lrTimesDecay != 0) {
                         ps.muli(keep);                                             // decoupled weight decay
                     }
@@ -128,12 +127,6 @@ public final class AdamW implements AutoCloseable {
         return manager.full(new Shape(), (float) value);
     }
 
-    /** Rows [from, to) of {@code array}: a view, so in-place ops write through to the array. */
-    private static NDArray rows(NDArray array, long from, long to, NDManager owner) {
-        NDArray view = JniUtils.slice((PtNDArray) array, 0, from, to, 1);
-        view.attach(owner);
-        return view;
-    }
 
     /**
      * Counts a step whose update the trainer skipped (non-finite gradients): the moments and
