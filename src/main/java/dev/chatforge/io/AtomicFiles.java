@@ -13,6 +13,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
@@ -21,6 +23,11 @@ import java.util.stream.Stream;
  * folder. Existing outputs are replaced only when the caller says so.
  */
 public final class AtomicFiles {
+    /** Suffix of a temporary copy being written ({@code name.tmp-…}). */
+    private static final String TMP = ".tmp-";
+    /** Suffix of a replaced copy renamed aside until its replacement is in ({@code name.old-…}). */
+    private static final String OLD = ".old-";
+
     private AtomicFiles() {}
 
     /** Writes what {@code body} produces to {@code target} via a temporary file and a rename. */
@@ -50,7 +57,7 @@ public final class AtomicFiles {
         try {
             createParent(target);
             Path parent = target.toAbsolutePath().getParent();
-            return Files.createTempDirectory(parent, target.getFileName() + ".tmp-");
+            return Files.createTempDirectory(parent, target.getFileName() + TMP);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a temporary folder beside " + target + ": " + IoErrors.reason(e), e);
         }
@@ -67,7 +74,7 @@ public final class AtomicFiles {
             if (Files.exists(target)) {
                 checkWritable(target, overwrite);
                 // a fixed-width, sortable suffix: recoverInterruptedPublish restores the newest
-                Path old = target.resolveSibling(target.getFileName() + ".old-" + String.format("%020d", System.nanoTime()));
+                Path old = target.resolveSibling(target.getFileName() + OLD + String.format("%020d", System.nanoTime()));
                 Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
                 move(tempDir, target);
                 deleteRecursively(old);
@@ -97,9 +104,9 @@ public final class AtomicFiles {
             List<Path> tmp = new ArrayList<>();
             for (Path p : (Iterable<Path>) siblings::iterator) {
                 String n = p.getFileName().toString();
-                if (n.startsWith(name + ".old-")) {
+                if (n.startsWith(name + OLD)) {
                     old.add(p);
-                } else if (n.startsWith(name + ".tmp-")) {
+                } else if (n.startsWith(name + TMP)) {
                     tmp.add(p);
                 }
             }
@@ -120,6 +127,29 @@ public final class AtomicFiles {
         }
     }
 
+    /**
+     * {@link #recoverInterruptedPublish} for every name in {@code dir} that has a temporary
+     * ({@code .tmp-}) or renamed-aside ({@code .old-}) sibling. Call it only while no other
+     * process writes into {@code dir}.
+     */
+    public static void recoverInterruptedPublishesIn(Path dir) {
+        Set<String> published = new TreeSet<>();
+        try (Stream<Path> entries = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) entries::iterator) {
+                String name = p.getFileName().toString();
+                int cut = Math.max(name.lastIndexOf(TMP), name.lastIndexOf(OLD));
+                if (cut > 0) {
+                    published.add(name.substring(0, cut));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir + ": " + IoErrors.reason(e), e);
+        }
+        for (String name : published) {
+            recoverInterruptedPublish(dir.resolve(name));
+        }
+    }
+
     /** Temporary folders are created owner-only; a published output is shared like any other (0755). */
     private static void readableByAll(Path dir) {
         try {
@@ -137,7 +167,7 @@ public final class AtomicFiles {
     }
 
     public static Path tempSibling(Path target) {
-        return target.resolveSibling(target.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+        return target.resolveSibling(target.getFileName() + TMP + ProcessHandle.current().pid() + "-" + System.nanoTime());
     }
 
     public static void deleteRecursively(Path path) {

@@ -136,23 +136,8 @@ public final class RunFolder {
         if (!Files.isDirectory(dir)) {
             return;
         }
-        // Every file of a run folder is published the same way (latest/, best/, metrics, manifest,
-        // loss.png, ...), so each name with a temporary or renamed-aside sibling is recovered.
-        java.util.Set<String> published = new java.util.TreeSet<>();
-        try (var entries = Files.list(dir)) {
-            for (Path p : (Iterable<Path>) entries::iterator) {
-                String name = p.getFileName().toString();
-                int cut = Math.max(name.lastIndexOf(".tmp-"), name.lastIndexOf(".old-"));
-                if (cut > 0) {
-                    published.add(name.substring(0, cut));
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
-        }
-        for (String name : published) {
-            AtomicFiles.recoverInterruptedPublish(dir.resolve(name));
-        }
+        // Every file of a run folder is published the same way (latest/, best/, metrics, manifest, loss.png, ...).
+        AtomicFiles.recoverInterruptedPublishesIn(dir);
     }
 
     /** A run killed before its first checkpoint leaves only its metrics. */
