@@ -36,6 +36,8 @@ import java.util.Locale;
  *   --device D       auto | cpu | gpu (default cpu)
  *   --preset NAME    measure this GPT-2 preset instead of the two configs (e.g. gpt2: 124M, vocab 50,257),
  *                    with --block-size N (default 256) and --batch N (default 4), for --steps (default 10)
+ *   --dropout P      dropout everywhere in the measured model (default 0, as pre-training; GPT-2's fine-tuning: 0.1)
+ *   --activation A   gelu (default) or gelu_new (what a GPT-2 checkpoint from the Hub uses)
  *   --profile FILE   also write PyTorch's profile (Chrome trace JSON: every native op with its shapes and
  *                    time) of two steps after the warm-up, to see where a step's time goes
  * </pre>
@@ -62,6 +64,8 @@ public final class TrainBench {
         int blockSize = 256;
         int batch = 4;
         Path profile = null;
+        double dropout = 0;
+        String activation = "gelu";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--steps" -> steps = Integer.parseInt(args[++i]);
@@ -71,9 +75,11 @@ public final class TrainBench {
                 case "--block-size" -> blockSize = Integer.parseInt(args[++i]);
                 case "--batch" -> batch = Integer.parseInt(args[++i]);
                 case "--profile" -> profile = Path.of(args[++i]).toAbsolutePath();
+                case "--dropout" -> dropout = Double.parseDouble(args[++i]);
+                case "--activation" -> activation = args[++i];
                 default -> {
                     System.err.println("usage: bench train [--steps N] [--large-steps N] [--device auto|cpu|gpu] "
-                            + "[--preset NAME [--block-size N] [--batch N]] [--profile FILE]");
+                            + "[--preset NAME [--block-size N] [--batch N]] [--dropout P] [--activation gelu|gelu_new] [--profile FILE]");
                     return 2;
                 }
             }
@@ -92,11 +98,14 @@ public final class TrainBench {
         ArrayNode configs = summary.putArray("configs");
         if (preset != null) {
             GPT2Config p = GPT2Config.preset(preset);
-            configs.add(measure(p.withSizes(blockSize, p.nEmbd(), p.nLayer(), p.nHead()), batch, steps == null ? 10 : steps, d,
+            GPT2Config sized = p.withSizes(blockSize, p.nEmbd(), p.nLayer(), p.nHead());
+            configs.add(measure(sized.withDropout(dropout).withActivation(activation), batch, steps == null ? 10 : steps, d,
                     profile));
         } else {
-            configs.add(measure(GPT2Config.of(2048, 128, 128, 4, 4), 16, steps == null ? 1000 : steps, d, null));
-            configs.add(measure(GPT2Config.of(2048, 256, 384, 6, 6), 8, largeSteps, d, profile));
+            configs.add(measure(GPT2Config.of(2048, 128, 128, 4, 4).withDropout(dropout).withActivation(activation), 16,
+                    steps == null ? 1000 : steps, d, null));
+            configs.add(measure(GPT2Config.of(2048, 256, 384, 6, 6).withDropout(dropout).withActivation(activation), 8,
+                    largeSteps, d, profile));
         }
         summary.put("peak_rss_mb", peakRssBytes() / 1_000_000);
         try {
@@ -112,9 +121,9 @@ public final class TrainBench {
         int block = config.nPositions();
         double peakGflops = matmulPeakGflops(device);
         System.out.printf(Locale.ROOT, "%nfp32 matmul peak (2048×2048, best of 10): %.1f GFLOP/s%n", peakGflops);
-        System.out.printf(Locale.ROOT, "%n== n_layer %d, n_head %d, n_embd %d, block %d, batch %d, vocab %d (%.2fM parameters), %d steps%n",
-                config.nLayer(), config.nHead(), config.nEmbd(), block, batch, config.vocabSize(),
-                config.parameterCount() / 1e6, steps);
+        System.out.printf(Locale.ROOT, "%n== n_layer %d, n_head %d, n_embd %d, block %d, batch %d, vocab %d (%.2fM parameters), "
+                + "dropout %s, %s, %d steps%n", config.nLayer(), config.nHead(), config.nEmbd(), block, batch, config.vocabSize(),
+                config.parameterCount() / 1e6, config.residPdrop(), config.activationFunction(), steps);
         TokenSource data = randomTokens(2_000_000, config.vocabSize(), 1);
         Path out;
         try {
@@ -193,6 +202,7 @@ public final class TrainBench {
             result.put("fp32_matmul_peak_gflops", round(peakGflops))
                     .put("n_layer", config.nLayer()).put("n_head", config.nHead()).put("n_embd", config.nEmbd())
                     .put("block_size", block).put("batch", batch).put("vocab", config.vocabSize())
+                    .put("dropout", config.residPdrop()).put("activation", config.activationFunction())
                     .put("parameters", config.parameterCount()).put("steps", steps)
                     .put("train_tokens_per_sec", Math.round(trainTps))
                     .put("ms_per_step", round(timed[0] / 1e6 / timed[1]))

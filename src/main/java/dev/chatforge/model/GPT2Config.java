@@ -120,6 +120,11 @@ public record GPT2Config(
                 layerNormEpsilon, initializerRange);
     }
 
+    public GPT2Config withActivation(String activation) {
+        return new GPT2Config(vocabSize, nPositions, nEmbd, nLayer, nHead, activation, residPdrop, embdPdrop, attnPdrop,
+                layerNormEpsilon, initializerRange);
+    }
+
     /**
      * Parameters in the model; as in the GPT-2 paper and nanoGPT the tied LM head is counted
      * once (it is {@code wte}).
