@@ -10,12 +10,9 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
-import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.norm.LayerNorm;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -251,7 +248,7 @@ public final class GPT2 implements AutoCloseable {
         NDArray positions = tokens.getManager().arange(offset, (int) (offset + t), 1, DataType.INT64);
         NDArray x = embedding(tokens, wte).add(embedding(positions, wpe)); // (B, T, C) + (T, C)
         x = dropout(x, config.embdPdrop(), training);
-        NDArray mask = t > 1 ? causalMask(tokens.getManager(), t, offset) : null;
+        NDArray mask = cache != null && t > 1 ? causalMask(tokens.getManager(), t, offset) : null;
         NDManager outer = tokens.getManager();
         for (int l = 0; l < blocks.length; l++) {
             Block block = blocks[l];
@@ -277,38 +274,42 @@ public final class GPT2 implements AutoCloseable {
 
     /** Causal multi-head self-attention over a fused Q/K/V projection. */
     private NDArray attention(Block block, int layer, NDArray x, NDArray mask, KVCache cache, boolean training) {
-        long b = x.getShape().get(0);
-        long t = x.getShape().get(1);
-        long c = config.nEmbd();
         NDArray joined = conv1d(x, block.attnWeight(), block.attnBias()); // (B, T, 3C)
+        NDArray y = cache == null
+                ? consumed(joined, selfAttention(joined, training ? config.attnPdrop() : 0))
+                : cachedAttention(joined, layer, mask, cache);
+        return dropout(conv1d(y, block.attnProjWeight(), block.attnProjBias()), config.residPdrop(), training);
+    }
+
+    /** Causal self-attention over (B, T, 3C) → (B, T, C), with dropout {@code p} on the probabilities. */
+    private NDArray selfAttention(NDArray joined, double p) {
+        if (p == 0 || joined.getDevice().isGpu()) {
+            return FusedOps.causalSelfAttention(joined, config.nHead(), p);
+        }
+        Shape shape = joined.getShape();
+        Shape probabilities = new Shape(shape.get(0), config.nHead(), shape.get(1), shape.get(1));
+        return FusedOps.causalSelfAttention(joined, config.nHead(), DropoutMask.draw(joined.getManager(), probabilities, p));
+    }
+
+    /**
+     * Attention of T new tokens over the cached keys and values and their own (inference only):
+     * (B, T, 3C) → (B, T, C). The fused kernel's causal mask assumes queries and keys start at the
+     * same position, so this path masks by hand.
+     */
+    private NDArray cachedAttention(NDArray joined, int layer, NDArray mask, KVCache cache) {
+        long b = joined.getShape().get(0);
+        long t = joined.getShape().get(1);
         NDList qkv = joined.split(3, 2);                                     // 3 × (B, T, C), views of joined
         // Scale q before the product: (T, hs) multiplies instead of (T, T).
-        NDArray qHeads = heads(qkv.get(0), b, t);
-        NDArray q = qHeads.mul(scalar(x, 1.0 / Math.sqrt(config.headSize()))); // (B, nh, T, hs)
-        NDArray kHeads = heads(qkv.get(1), b, t);
-        NDArray kT = kHeads.transpose(0, 1, 3, 2);                             // (B, nh, hs, T)
-        NDArray v = heads(qkv.get(2), b, t);                                   // (B, nh, T, hs)
-        // The products below keep contiguous copies of q, k and v for backward; without a cache
-        // nothing needs joined (3C wide) or its views after them: closed at the end to free it.
-        List<NDArray> done = new ArrayList<>(List.of(joined, qHeads, q, kHeads));
-        done.addAll(qkv);
-        if (cache != null) {
-            kT = cache.appendKeys(layer, kT);   // (B, nh, hs, past + T)
-            v = cache.appendValues(layer, v);   // (B, nh, past + T, hs)
-        } else {
-            done.addAll(List.of(kT, v));
-        }
+        NDArray q = heads(qkv.get(0), b, t).mul(scalar(joined, 1.0 / Math.sqrt(config.headSize()))); // (B, nh, T, hs)
+        NDArray kT = cache.appendKeys(layer, heads(qkv.get(1), b, t).transpose(0, 1, 3, 2)); // (B, nh, hs, past + T)
+        NDArray v = cache.appendValues(layer, heads(qkv.get(2), b, t));                     // (B, nh, past + T, hs)
         NDArray scores = q.matMul(kT);          // (B, nh, T, past + T)
         if (mask != null) {
-            scores = consumed(scores, scores.add(mask)); // -inf where a query would see a later token
+            scores = scores.add(mask);          // -inf where a query would see a later token
         }
-        NDArray att = dropout(consumed(scores, scores.softmax(-1)), config.attnPdrop(), training);
-        NDArray product = att.matMul(v);        // (B, nh, T, hs)
-        NDArray merged = product.transpose(0, 2, 1, 3);
-        NDArray y = merged.reshape(b, t, c);    // a copy: merged is not contiguous
-        done.addAll(List.of(product, merged));
-        done.forEach(NDArray::close);
-        return dropout(conv1d(y, block.attnProjWeight(), block.attnProjBias()), config.residPdrop(), training);
+        NDArray merged = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3); // (B, T, nh, hs)
+        return merged.reshape(b, t, config.nEmbd());
     }
 
     /** The position-wise MLP: expand 4×, GELU, project back. */
@@ -325,8 +326,7 @@ public final class GPT2 implements AutoCloseable {
 
     /** GPT-2's Conv1D: {@code x @ W + b} with W stored (in, out). */
     private static NDArray conv1d(NDArray x, NDArray weight, NDArray bias) {
-        NDArray product = x.matMul(weight);
-        return consumed(product, product.add(bias));
+        return FusedOps.conv1d(x, weight, bias);
     }
 
     /**
@@ -343,24 +343,12 @@ public final class GPT2 implements AutoCloseable {
     }
 
     /**
-     * "gelu" is the exact form, x·Φ(x) (erf), one native op in DJL; "gelu_new" is the tanh
-     * approximation GPT-2 was trained with, which differs by < 1e-3 and is needed only to run
-     * OpenAI's weights bit-faithfully. Our config.json names which one was used, so Hugging
-     * Face picks the same function on export.
+     * "gelu" is the exact form, x·Φ(x) (erf); "gelu_new" is the tanh approximation GPT-2 was
+     * trained with, which differs by < 1e-3 and is needed to run OpenAI's weights bit-faithfully.
+     * Our config.json names which one was used, so Hugging Face picks the same function on export.
      */
     private NDArray gelu(NDArray x) {
-        if (config.activationFunction().equals("gelu")) {
-            return ai.djl.nn.Activation.gelu(x);
-        }
-        // 0.5·x·(1 + tanh z) with z = √(2/π)·(x + 0.044715·x³), written as x·σ(2z) = x·σ(x·(a + b·x²)):
-        // 5 element-wise ops instead of 9, and autograd keeps two (B, T, 4C) intermediates per
-        // block instead of three (DJL has no fused tanh-approximate GELU).
-        double a = 2 * Math.sqrt(2 / Math.PI);
-        NDArray square = x.mul(x);
-        NDArray scaled = consumed(square, square.mul(scalar(x, a * 0.044715)));
-        NDArray factor = consumed(scaled, scaled.add(scalar(x, a)));
-        NDArray z = x.mul(factor);
-        return x.mul(consumed(z, ai.djl.nn.Activation.sigmoid(z)));
+        return config.activationFunction().equals("gelu") ? ai.djl.nn.Activation.gelu(x) : FusedOps.geluTanh(x);
     }
 
     private NDArray layerNorm(NDArray x, NDArray gain, NDArray bias) {
@@ -373,7 +361,10 @@ public final class GPT2 implements AutoCloseable {
     }
 
     private static NDArray dropout(NDArray x, double p, boolean training) {
-        return training && p > 0 ? Dropout.dropout(x, (float) p, true).singletonOrThrow() : x;
+        if (!training || p == 0) {
+            return x;
+        }
+        return x.getDevice().isGpu() ? FusedOps.dropout(x, p) : FusedOps.dropout(x, DropoutMask.draw(x.getManager(), x.getShape(), p));
     }
 
     /**

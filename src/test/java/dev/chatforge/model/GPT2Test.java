@@ -2,6 +2,7 @@ package dev.chatforge.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -157,6 +158,29 @@ class GPT2Test {
                 int kept = step.getManagedArrays().size();
                 assertTrue(kept <= 2 * blocks + 12, "training " + training + ": " + kept + " arrays kept for " + blocks + " blocks");
             }
+        }
+    }
+
+    /**
+     * Dropout in training draws its masks from PyTorch's generator (the trainer seeds it per step,
+     * so a resumed run draws the same masks); evaluation has none.
+     */
+    @Test
+    void trainingDropoutFollowsTheSeedAndEvaluationHasNone() {
+        try (GPT2 dropped = GPT2.create(CONFIG.withDropout(0.1), Device.cpu(), 7);
+             NDManager step = dropped.manager().newSubManager()) {
+            NDArray tokens = step.create(randomTokens(2 * 16, 64, 3), new Shape(2, 16));
+            float[] evaluation = dropped.hidden(tokens, false).toFloatArray();
+            assertArrayEquals(model.hidden(tokens, false).toFloatArray(), evaluation, 1e-6f, "same weights, no dropout");
+            float[][] training = new float[3][];
+            long[] seeds = {5, 5, 6};
+            for (int i = 0; i < seeds.length; i++) {
+                ai.djl.engine.Engine.getInstance().setRandomSeed((int) seeds[i]);
+                training[i] = dropped.hidden(tokens, true).toFloatArray();
+            }
+            assertArrayEquals(training[0], training[1], 0f, "same seed, same masks");
+            assertFalse(Arrays.equals(training[0], training[2]), "another seed, other masks");
+            assertFalse(Arrays.equals(training[0], evaluation), "training drops");
         }
     }
 
