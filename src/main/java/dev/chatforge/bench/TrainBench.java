@@ -199,6 +199,8 @@ public final class TrainBench {
             long n = config.parameterCount() - (long) config.nPositions() * config.nEmbd();
             double flopsPerToken = 6.0 * n + 12.0 * config.nLayer() * block * config.nEmbd();
             double mfu = flopsPerToken * trainTps / (peakGflops * 1e9);
+            double matmulSeconds = MatmulCeiling.stepSeconds(config, batch, device);
+            double ceiling = flopsPerToken * batch * block / matmulSeconds / (peakGflops * 1e9);
             result.put("fp32_matmul_peak_gflops", round(peakGflops))
                     .put("n_layer", config.nLayer()).put("n_head", config.nHead()).put("n_embd", config.nEmbd())
                     .put("block_size", block).put("batch", batch).put("vocab", config.vocabSize())
@@ -208,10 +210,15 @@ public final class TrainBench {
                     .put("ms_per_step", round(timed[0] / 1e6 / timed[1]))
                     .put("train_tokens_per_cpu_sec", Math.round(trainPerCpuSecond))
                     .put("eval_tokens_per_sec", Math.round(evalTps))
-                    .put("mfu_percent", round(100 * mfu));
+                    .put("mfu_percent", round(100 * mfu))
+                    .put("matmul_only_ms_per_step", round(matmulSeconds * 1e3))
+                    .put("matmul_only_mfu_percent", round(100 * ceiling));
             System.out.printf(Locale.ROOT, "train %,.0f tok/s (%.1f ms/step; %,.0f tok per CPU-second) | eval %,.0f tok/s | "
                     + "MFU %.1f%% of %.0f GFLOP/s%n", trainTps, timed[0] / 1e6 / timed[1], trainPerCpuSecond, evalTps,
                     100 * mfu, peakGflops);
+            System.out.printf(Locale.ROOT, "the step's matrix products alone, each timed on its own: %.1f ms (%.1f GFLOP), "
+                    + "MFU %.1f%%: the ceiling for everything else getting faster%n", matmulSeconds * 1e3,
+                    MatmulCeiling.stepFlops(config, batch) / 1e9, 100 * ceiling);
             if (steps >= 100) {
                 double growth = 100.0 * (rss[1] - rss[0]) / rss[0];
                 long heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted();
