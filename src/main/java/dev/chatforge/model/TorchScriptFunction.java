@@ -36,7 +36,7 @@ import java.util.zip.ZipOutputStream;
  * Constants (head count, dropout probability) are part of the source, so each distinct source is
  * one module, compiled once per process.
  */
-final class TorchScriptFunction {
+public final class TorchScriptFunction {
     private static final String CLASS = "Function";
     private static final Map<String, TorchScriptFunction> COMPILED = new ConcurrentHashMap<>();
     /** Owns the compiled modules for the life of the process (they hold no tensors). */
@@ -53,7 +53,7 @@ final class TorchScriptFunction {
      * use. {@code parameters} are TorchScript-typed ({@code "x: Tensor, w: Tensor"}), {@code body}
      * is indented lines.
      */
-    static TorchScriptFunction of(String parameters, String returns, String body) {
+    public static TorchScriptFunction of(String parameters, String returns, String body) {
         String source = "class " + CLASS + "(Module):\n"
                 + "  __parameters__ = []\n"
                 + "  __buffers__ = []\n"
@@ -67,7 +67,7 @@ final class TorchScriptFunction {
      * Runs the function. Results belong to the first input's manager (as DJL's own ops). Autograd
      * records it exactly when DJL would record an op: inside a gradient collector.
      */
-    NDList call(NDArray... inputs) {
+    public NDList call(NDArray... inputs) {
         IValue[] arguments = new IValue[inputs.length];
         long[] handles = new long[inputs.length];
         for (int i = 0; i < inputs.length; i++) {
@@ -127,7 +127,7 @@ final class TorchScriptFunction {
         }
     }
 
-    NDArray callSingle(NDArray... inputs) {
+    public NDArray callSingle(NDArray... inputs) {
         return call(inputs).singletonOrThrow();
     }
 
