@@ -119,8 +119,8 @@ public final class TrainBench {
     /** @param profile where to write a PyTorch profile of two steps after the warm-up, or null */
     static ObjectNode measure(GPT2Config config, int batch, int steps, Device device, Path profile) {
         int block = config.nPositions();
-        double peakGflops = matmulPeakGflops(device);
-        System.out.printf(Locale.ROOT, "%nfp32 matmul peak (2048×2048, best of 10): %.1f GFLOP/s%n", peakGflops);
+        double peakBefore = matmulPeakGflops(device);
+        System.out.printf(Locale.ROOT, "%nfp32 matmul peak (2048×2048, best of 10): %.1f GFLOP/s%n", peakBefore);
         System.out.printf(Locale.ROOT, "%n== n_layer %d, n_head %d, n_embd %d, block %d, batch %d, vocab %d (%.2fM parameters), "
                 + "dropout %s, %s, %d steps%n", config.nLayer(), config.nHead(), config.nEmbd(), block, batch, config.vocabSize(),
                 config.parameterCount() / 1e6, config.residPdrop(), config.activationFunction(), steps);
@@ -198,10 +198,15 @@ public final class TrainBench {
             // nanoGPT's estimate: 6·N + 12·L·T·C FLOPs per trained token, N without position embeddings.
             long n = config.parameterCount() - (long) config.nPositions() * config.nEmbd();
             double flopsPerToken = 6.0 * n + 12.0 * config.nLayer() * block * config.nEmbd();
+            // This machine's peak moves by ±10% from minute to minute: MFU is against the higher of the
+            // peaks measured before and after the config, so a slow moment does not flatter it.
+            double peakAfter = matmulPeakGflops(device);
+            double peakGflops = Math.max(peakBefore, peakAfter);
             double mfu = flopsPerToken * trainTps / (peakGflops * 1e9);
             double matmulSeconds = MatmulCeiling.stepSeconds(config, batch, device);
             double ceiling = flopsPerToken * batch * block / matmulSeconds / (peakGflops * 1e9);
             result.put("fp32_matmul_peak_gflops", round(peakGflops))
+                    .put("fp32_matmul_peak_gflops_before", round(peakBefore)).put("fp32_matmul_peak_gflops_after", round(peakAfter))
                     .put("n_layer", config.nLayer()).put("n_head", config.nHead()).put("n_embd", config.nEmbd())
                     .put("block_size", block).put("batch", batch).put("vocab", config.vocabSize())
                     .put("dropout", config.residPdrop()).put("activation", config.activationFunction())
@@ -216,9 +221,11 @@ public final class TrainBench {
             System.out.printf(Locale.ROOT, "train %,.0f tok/s (%.1f ms/step; %,.0f tok per CPU-second) | eval %,.0f tok/s | "
                     + "MFU %.1f%% of %.0f GFLOP/s%n", trainTps, timed[0] / 1e6 / timed[1], trainPerCpuSecond, evalTps,
                     100 * mfu, peakGflops);
-            System.out.printf(Locale.ROOT, "the step's matrix products alone, each timed on its own: %.1f ms (%.1f GFLOP), "
-                    + "MFU %.1f%%: the ceiling for everything else getting faster%n", matmulSeconds * 1e3,
-                    MatmulCeiling.stepFlops(config, batch) / 1e9, 100 * ceiling);
+            double stepSeconds = timed[0] / 1e9 / timed[1];
+            result.put("matmul_only_share_of_step_percent", round(100 * matmulSeconds / stepSeconds));
+            System.out.printf(Locale.ROOT, "the step's matrix products alone, each timed on its own: %.1f ms (%.1f GFLOP; %.0f%% of "
+                    + "the step), MFU %.1f%%: the ceiling for everything else getting faster%n", matmulSeconds * 1e3,
+                    MatmulCeiling.stepFlops(config, batch) / 1e9, 100 * matmulSeconds / stepSeconds, 100 * ceiling);
             if (steps >= 100) {
                 double growth = 100.0 * (rss[1] - rss[0]) / rss[0];
                 long heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted();
