@@ -28,6 +28,10 @@ import java.util.Random;
  * layout and compute {@code x @ W + b}: a checkpoint exports to (and imports from) the Hugging
  * Face ecosystem without renaming or transposing anything.
  *
+ * <p>Where PyTorch has one kernel for what DJL can only write as a chain of ops (causal attention,
+ * a projection with its bias, the tanh GELU, dropout with a one-byte mask), the forward pass calls
+ * it through {@link FusedOps}.
+ *
  * <p>Native memory: every DJL op attaches its result to the manager of its <em>first</em>
  * operand. All ops here are written input-first ({@code x.matMul(W)}, never {@code W.op(x)}), so
  * activations belong to the caller's per-step manager and the model's own manager holds only
