@@ -245,26 +245,11 @@ public final class TrainBench {
         return result;
     }
 
-    /** Best of 10 products of two 2048×2048 fp32 matrices (2·n³ FLOPs each). */
+    /** Best of 10 products of two 2048×2048 fp32 matrices (2·n³ FLOPs each), after 3 untimed ones. */
     static double matmulPeakGflops(Device device) {
         int n = 2048;
         try (NDManager m = NDManager.newBaseManager(device)) {
-            NDArray a = m.randomNormal(new Shape(n, n));
-            NDArray b = m.randomNormal(new Shape(n, n));
-            double best = Double.MAX_VALUE;
-            for (int i = 0; i < 13; i++) {
-                try (NDManager scratch = m.newSubManager()) {
-                    NDArray x = a.duplicate();
-                    x.attach(scratch);
-                    long t0 = System.nanoTime();
-                    NDArray c = x.matMul(b);
-                    c.getFloat(0, 0); // wait for the result (a no-op on CPU, a sync on GPU)
-                    double seconds = (System.nanoTime() - t0) / 1e9;
-                    if (i >= 3) {
-                        best = Math.min(best, seconds);
-                    }
-                }
-            }
+            double best = MatmulCeiling.bestProductSeconds(m.randomNormal(new Shape(n, n)), m.randomNormal(new Shape(n, n)), 3, 10);
             return 2.0 * n * n * n / best / 1e9;
         }
     }
