@@ -1,5 +1,6 @@
 package dev.chatforge.model;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -16,8 +17,9 @@ import java.util.SplittableRandom;
  * dropout of 0.1 spent over 10% of every step drawing masks. Here one 64-bit SplitMix64 draw
  * decides four elements (16 bits each), ~0.5 ns an element.
  *
- * <p>p is rounded to a multiple of 1/65,536 (0.1 becomes 0.100006) and {@link #scale} is the
- * exact inverse of the kept share, so the expected output still equals the input. Each mask's seed
+ * <p>p is rounded to a multiple of 1/65,536 (0.1 becomes 0.100006; at most 65,535/65,536, so at
+ * least one draw in 65,536 keeps) and {@link #scale} is the exact inverse of the kept share, so the
+ * expected output still equals the input. Each mask's seed
  * comes from PyTorch's generator, which the trainer seeds per step: a resumed run draws the same
  * masks.
  *
@@ -29,7 +31,11 @@ record DropoutMask(NDArray keep, double scale) {
 
     /** A mask of {@code shape} in {@code manager} (CPU) that drops each element with probability ~{@code p}. */
     static DropoutMask draw(NDManager manager, Shape shape, double p) {
-        int dropBelow = (int) Math.round(p * LEVELS); // a 16-bit draw below this drops the element
+        if (!manager.getDevice().equals(Device.cpu())) {
+            // Elsewhere the buffer below would be a host copy: the mask would stay uninitialised.
+            throw new IllegalArgumentException("Java-drawn dropout masks are for the CPU, not " + manager.getDevice());
+        }
+        int dropBelow = (int) Math.min(LEVELS - 1, Math.round(p * LEVELS)); // a 16-bit draw below this drops the element
         NDArray seed = manager.randomInteger(0, Integer.MAX_VALUE, new Shape(2), DataType.INT64);
         long[] seeds = seed.toLongArray();
         seed.close();

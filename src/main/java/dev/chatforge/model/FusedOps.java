@@ -32,8 +32,8 @@ final class FusedOps {
     /**
      * Causal multi-head self-attention from the joined Q/K/V projection: (B, T, 3C) → (B, T, C),
      * heads merged back. PyTorch's {@code scaled_dot_product_attention} never writes the (T, T)
-     * scores where it has a flash kernel (CPU without dropout; CUDA with or without), and skips the
-     * blocks above the diagonal.
+     * scores where it has a fused kernel: flash on a CPU without dropout (it skips the blocks above
+     * the diagonal), flash or memory-efficient on CUDA (fp32 takes the memory-efficient one).
      */
     static NDArray causalSelfAttention(NDArray qkv, long heads, double dropout) {
         return TorchScriptFunction.of("qkv: Tensor", "Tensor", """

@@ -287,7 +287,7 @@ public final class GPT2 implements AutoCloseable {
 
     /** Causal self-attention over (B, T, 3C) → (B, T, C), with dropout {@code p} on the probabilities. */
     private NDArray selfAttention(NDArray joined, double p) {
-        if (p == 0 || joined.getDevice().isGpu()) {
+        if (p == 0 || !joined.getDevice().equals(Device.cpu())) {
             return FusedOps.causalSelfAttention(joined, config.nHead(), p);
         }
         Shape shape = joined.getShape();
@@ -368,7 +368,8 @@ public final class GPT2 implements AutoCloseable {
         if (!training || p == 0) {
             return x;
         }
-        return x.getDevice().isGpu() ? FusedOps.dropout(x, p) : FusedOps.dropout(x, DropoutMask.draw(x.getManager(), x.getShape(), p));
+        return x.getDevice().equals(Device.cpu()) ? FusedOps.dropout(x, DropoutMask.draw(x.getManager(), x.getShape(), p))
+                : FusedOps.dropout(x, p);
     }
 
     /**

@@ -38,6 +38,13 @@ public final class NativeArrays {
         return copy(manager, staging, shape, DataType.FLOAT32);
     }
 
+    /** A float64 tensor of {@code shape} holding {@code values}, owned by {@code manager}. */
+    public static NDArray of(NDManager manager, double[] values, Shape shape) {
+        ByteBuffer staging = staging(values.length * Double.BYTES);
+        staging.asDoubleBuffer().put(values);
+        return copy(manager, staging, shape, DataType.FLOAT64);
+    }
+
     private static NDArray copy(NDManager manager, ByteBuffer staging, Shape shape, DataType type) {
         // create() of a direct buffer makes a view of it; the view is closed right after the copy,
         // so the staging buffer is free for the next call.

@@ -76,7 +76,7 @@ public final class TorchScriptFunction {
         }
         // The graph executor's optimisations would rewrite the function (addmm back into mm + add)
         // and differentiate it symbolically; plain interpretation runs each op's own kernel and
-        // backward. The setting is per thread.
+        // backward. The setting is per thread and stays off for it (chatforge runs no other TorchScript).
         JniUtils.setGraphExecutorOptimize(false);
         try (IValue result = Jni.run(module.getHandle(), handles, JniUtils.isGradMode())) {
             return result.toNDList((PtNDManager) inputs[0].getManager());

@@ -1,5 +1,6 @@
 package dev.chatforge.train;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -47,8 +48,9 @@ public final class AdamW implements AutoCloseable {
 
     /**
      * One update of every parameter with its gradient, at learning rate {@code lr}; the
-     * gradients are scaled by {@code gradientScale} first (global-norm clipping). The
-     * gradients themselves are left as they are (the trainer zeroes them).
+     * gradients are scaled by {@code gradientScale} first (global-norm clipping). The trainer
+     * zeroes the gradients after the update; on a CPU they hold their scaled values by then (the
+     * fused kernel writes them back), on a GPU their values before scaling.
      *
      * <p>On a CPU each parameter is one call of PyTorch's fused AdamW kernel
      * ({@code torch._fused_adamw_}, what {@code torch.optim.AdamW(fused=True)} runs): one vectorised
@@ -70,33 +72,34 @@ public final class AdamW implements AutoCloseable {
             NDArray m = firstMoments.get(e.getKey());
             NDArray v = secondMoments.get(e.getKey());
             float decay = p.getShape().dimension() >= 2 ? (float) weightDecay : 0f; // matrices only
-            if (p.getDevice().isGpu()) {
+            if (p.getDevice().equals(Device.cpu())) {
+                fusedUpdate(p, g, m, v, lr, decay, gradientScale);
+            } else {
                 // DJL's form uses the raw moments: p -= lrᵤ·m / (√v + εᵤ), lrᵤ = lr·√(1-β2ᵗ)/(1-β1ᵗ), εᵤ = ε·√(1-β2ᵗ).
                 p.getNDArrayInternal().adamUpdate(new NDList(p, g, m, v), new NDList(p),
                         (float) lr, (float) (lr * sqrtCorrection2 / correction1), decay, (float) gradientScale,
                         -1f /* no element-wise clip */, (float) beta1, (float) beta2, (float) (eps * sqrtCorrection2), false, true);
-            } else {
-                fusedUpdate(p, g, m, v, lr, decay, gradientScale);
             }
         }
     }
 
     /**
-     * {@code torch._fused_adamw_} on one parameter. The step's numbers travel as one small tensor
-     * (lr, weight decay, 1 / gradient scale, t): the kernel divides gradients by its
-     * {@code grad_scale}, and a number written into the function's source would compile a new
-     * function every step. Each list is kept in a variable and one is returned: an in-place op on
-     * a list nobody reads afterwards is dropped by TorchScript as dead code.
+     * {@code torch._fused_adamw_} on one parameter. The step's numbers travel as one small float64
+     * tensor (lr, weight decay, t, 1 / gradient scale), since a number written into the function's
+     * source would compile a new function every step; the kernel divides gradients by its
+     * {@code grad_scale} (fp32 here, as the gradients). The kernel walks raw memory, ignoring
+     * strides: the function refuses a tensor that is not contiguous. Its list is kept in a variable
+     * and returned from: TorchScript drops an in-place op on a list nobody reads afterwards as dead code.
      */
     private void fusedUpdate(NDArray p, NDArray g, NDArray m, NDArray v, double lr, float decay, double gradientScale) {
         try (NDManager scratch = g.getManager().newSubManager()) {
-            NDArray settings = NativeArrays.of(scratch, new float[] {(float) lr, decay, (float) (1 / gradientScale), steps},
-                    new Shape(4));
+            NDArray settings = NativeArrays.of(scratch, new double[] {lr, decay, steps, 1 / gradientScale}, new Shape(4));
             TorchScriptFunction.of("settings: Tensor, p: Tensor, g: Tensor, m: Tensor, v: Tensor", "Tensor", """
+                    assert p.is_contiguous() and g.is_contiguous() and m.is_contiguous() and v.is_contiguous()
                     ps = [p]
-                    torch._fused_adamw_(ps, [g], [m], [v], [], [settings[3:4]], lr=float(settings[0]), beta1=%s, \
-                    beta2=%s, weight_decay=float(settings[1]), eps=%s, amsgrad=False, maximize=False, \
-                    grad_scale=settings[2:3], found_inf=None)
+                    torch._fused_adamw_(ps, [g], [m], [v], [], [settings[2:3].float()], lr=float(settings[0]), \
+                    beta1=%s, beta2=%s, weight_decay=float(settings[1]), eps=%s, amsgrad=False, maximize=False, \
+                    grad_scale=settings[3:4].float(), found_inf=None)
                     return ps[0]
                     """.formatted(beta1, beta2, eps)).callSingle(settings, p, g, m, v);
         }

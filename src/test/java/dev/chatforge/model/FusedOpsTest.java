@@ -108,6 +108,16 @@ class FusedOpsTest {
         }
     }
 
+    /** p at (or rounding to) 1 still keeps one draw in 65,536, with a finite scale. */
+    @Test
+    void aMaskForPNearOneStaysFinite() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            DropoutMask mask = DropoutMask.draw(m, new Shape(8), 0.9999999);
+            assertEquals(65536.0, mask.scale(), 0);
+            assertTrue(Double.isFinite(FusedOps.dropout(m.ones(new Shape(8)), mask).sum().getFloat()));
+        }
+    }
+
     @Test
     void resultsBelongToTheFirstOperandsManager() {
         try (NDManager m = NDManager.newBaseManager(); NDManager weights = NDManager.newBaseManager()) {

@@ -2,6 +2,7 @@ package dev.chatforge.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -129,5 +130,21 @@ class AdamWTest {
             out[i] = (float) values[i];
         }
         return out;
+    }
+
+    /** The fused CPU kernel walks raw memory: a strided view would be updated in the wrong places, so it is refused. */
+    @Test
+    void aParameterThatIsNotContiguousIsRefusedNotMisupdated() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray transposed = manager.randomNormal(new Shape(3, 4)).transpose(); // a (4, 3) view, strides (1, 4)
+            float[] before = transposed.toFloatArray();
+            Map<String, NDArray> parameters = Map.of("w", transposed);
+            try (AdamW adamW = new AdamW(parameters, manager, BETA1, BETA2, EPS, DECAY)) {
+                RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                        () -> adamW.update(parameters, Map.of("w", manager.ones(new Shape(4, 3))), 1e-2, 1.0));
+                assertTrue(e.getMessage().contains("is_contiguous"), e.getMessage());
+            }
+            assertArrayEquals(before, transposed.toFloatArray());
+        }
     }
 }
