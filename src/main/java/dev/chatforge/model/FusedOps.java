@@ -1,6 +1,8 @@
 package dev.chatforge.model;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * The fused PyTorch kernels GPT-2's forward pass uses where DJL has only a chain of separate ops
@@ -31,11 +33,22 @@ final class FusedOps {
 
     /**
      * Causal multi-head self-attention from the joined Q/K/V projection: (B, T, 3C) → (B, T, C),
-     * heads merged back. PyTorch's {@code scaled_dot_product_attention} never writes the (T, T)
-     * scores where it has a fused kernel: flash on a CPU without dropout (it skips the blocks above
-     * the diagonal), flash or memory-efficient on CUDA (fp32 takes the memory-efficient one).
+     * heads merged back, with dropout {@code p} on the attention probabilities. PyTorch's
+     * {@code scaled_dot_product_attention} never writes the (T, T) scores where it has a fused
+     * kernel: flash on a CPU without dropout (it skips the blocks above the diagonal), flash or
+     * memory-efficient on CUDA (fp32 takes the memory-efficient one). With dropout on a CPU the
+     * probabilities are dropped by a mask drawn in Java.
      */
-    static NDArray causalSelfAttention(NDArray qkv, long heads, double dropout) {
+    static NDArray causalSelfAttention(NDArray qkv, long heads, double p) {
+        if (p == 0 || !qkv.getDevice().equals(Device.cpu())) {
+            return scaledDotProductAttention(qkv, heads, p);
+        }
+        Shape shape = qkv.getShape();
+        Shape probabilities = new Shape(shape.get(0), heads, shape.get(1), shape.get(1));
+        return causalSelfAttention(qkv, heads, DropoutMask.draw(qkv.getManager(), probabilities, p));
+    }
+
+    private static NDArray scaledDotProductAttention(NDArray qkv, long heads, double dropout) {
         return TorchScriptFunction.of("qkv: Tensor", "Tensor", """
                 b, t, c3 = qkv.size()
                 q, k, v = qkv.view(b, t, 3, %d, c3 // (3 * %d)).permute(2, 0, 3, 1, 4).unbind(0)
@@ -63,6 +76,15 @@ final class FusedOps {
                 Double.toString(mask.scale()))).callSingle(qkv, mask.keep());
     }
 
+    /**
+     * Inverted dropout with probability {@code p}: on a CPU by a mask drawn in Java, elsewhere by
+     * PyTorch's own fused kernel. Either way autograd keeps a one-byte mask.
+     */
+    static NDArray dropout(NDArray x, double p) {
+        return x.getDevice().equals(Device.cpu()) ? dropout(x, DropoutMask.draw(x.getManager(), x.getShape(), p))
+                : nativeDropout(x, p);
+    }
+
     /** Inverted dropout by a mask drawn in Java ({@link DropoutMask}); autograd keeps the bool mask. */
     static NDArray dropout(NDArray x, DropoutMask mask) {
         return TorchScriptFunction.of("x: Tensor, keep: Tensor", "Tensor", """
@@ -74,7 +96,7 @@ final class FusedOps {
      * Inverted dropout with PyTorch's own generator, for a GPU ({@code native_dropout}: one fused
      * kernel there, and a one-byte mask kept for backward).
      */
-    static NDArray dropout(NDArray x, double p) {
+    private static NDArray nativeDropout(NDArray x, double p) {
         return TorchScriptFunction.of("x: Tensor", "Tensor", """
                 return torch.native_dropout(x, %s, True)[0]
                 """.formatted(Double.toString(p))).callSingle(x);

@@ -280,19 +280,9 @@ public final class GPT2 implements AutoCloseable {
     private NDArray attention(Block block, int layer, NDArray x, NDArray mask, KVCache cache, boolean training) {
         NDArray joined = conv1d(x, block.attnWeight(), block.attnBias()); // (B, T, 3C)
         NDArray y = cache == null
-                ? consumed(joined, selfAttention(joined, training ? config.attnPdrop() : 0))
+                ? consumed(joined, FusedOps.causalSelfAttention(joined, config.nHead(), training ? config.attnPdrop() : 0))
                 : cachedAttention(joined, layer, mask, cache);
         return dropout(conv1d(y, block.attnProjWeight(), block.attnProjBias()), config.residPdrop(), training);
-    }
-
-    /** Causal self-attention over (B, T, 3C) → (B, T, C), with dropout {@code p} on the probabilities. */
-    private NDArray selfAttention(NDArray joined, double p) {
-        if (p == 0 || !joined.getDevice().equals(Device.cpu())) {
-            return FusedOps.causalSelfAttention(joined, config.nHead(), p);
-        }
-        Shape shape = joined.getShape();
-        Shape probabilities = new Shape(shape.get(0), config.nHead(), shape.get(1), shape.get(1));
-        return FusedOps.causalSelfAttention(joined, config.nHead(), DropoutMask.draw(joined.getManager(), probabilities, p));
     }
 
     /**
@@ -365,11 +355,7 @@ public final class GPT2 implements AutoCloseable {
     }
 
     private static NDArray dropout(NDArray x, double p, boolean training) {
-        if (!training || p == 0) {
-            return x;
-        }
-        return x.getDevice().equals(Device.cpu()) ? FusedOps.dropout(x, DropoutMask.draw(x.getManager(), x.getShape(), p))
-                : FusedOps.dropout(x, p);
+        return training && p > 0 ? FusedOps.dropout(x, p) : x;
     }
 
     /**
