@@ -2,7 +2,8 @@ package dev.chatforge.cli;
 
 import ai.djl.Device;
 import dev.chatforge.config.ConfigException;
-import dev.chatforge.io.AtomicFiles;
+import dev.chatforge.io.StageOutput;
+import dev.chatforge.model.CheckpointWeights;
 import dev.chatforge.model.GPT2;
 import dev.chatforge.model.GPT2Config;
 import dev.chatforge.model.HubFolder;
@@ -24,6 +25,8 @@ import picocli.CommandLine.Option;
 @Command(name = "init-model", mixinStandardHelpOptions = true,
         description = "Write a randomly initialised GPT-2 as a Hugging Face Hub folder (config.json, model.safetensors, tokenizer.json).")
 public class InitModelCommand implements Callable<Integer> {
+    private static final String TOKENIZER = "tokenizer.json";
+
     @Option(names = "--output", required = true, paramLabel = "DIR", description = "Folder to write.")
     Path output;
 
@@ -64,22 +67,20 @@ public class InitModelCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
         }
-        AtomicFiles.checkWritable(output, force);
-        byte[] tokenizerJson = VocabAndMerges.tokenizerJsonBytes(tokenizer);
-        Path tmp = AtomicFiles.newTempDirectory(output);
-        try {
-            Files.write(tmp.resolve("tokenizer.json"), tokenizerJson);
-            config = config.withVocabSize(TokenizerJson.read(tmp.resolve("tokenizer.json")).vocabSize());
+        Path tokenizerRead = tokenizer.getFileName().toString().equals(VocabAndMerges.VOCAB)
+                ? tokenizer.resolveSibling(VocabAndMerges.MERGES) : null;
+        try (StageOutput out = StageOutput.folder("init-model", output).owns(GPT2Config.FILE_NAME, TOKENIZER,
+                        CheckpointWeights.SINGLE, CheckpointWeights.INDEX, "model-*-of-*.safetensors")
+                .reads(tokenizer, tokenizerRead).force(force).open()) {
+            Path tmp = out.path();
+            Files.write(tmp.resolve(TOKENIZER), VocabAndMerges.tokenizerJsonBytes(tokenizer));
+            config = config.withVocabSize(TokenizerJson.read(tmp.resolve(TOKENIZER)).vocabSize());
             try (GPT2 model = GPT2.create(config, Device.cpu(), seed)) {
                 layout.write(model, tmp);
             }
-            // Temporary folders are owner-only; a published model is shared like any output.
-            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-            AtomicFiles.publishDirectory(tmp, output, force);
+            out.commit();
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot write " + output + ": " + e.getMessage(), e);
-        } finally {
-            AtomicFiles.deleteQuietly(tmp);
         }
         System.err.printf(Locale.ROOT, "init-model: wrote %s: %s, %,d parameters, vocab %,d, context %d, %s%n", output,
                 preset, config.parameterCount(), config.vocabSize(), config.nPositions(), layout.dtype());

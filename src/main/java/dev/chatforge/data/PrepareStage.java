@@ -1,10 +1,10 @@
 package dev.chatforge.data;
 
-import dev.chatforge.io.AtomicFiles;
 import dev.chatforge.io.Json;
 import dev.chatforge.io.Manifest;
 import dev.chatforge.io.Progress;
 import dev.chatforge.io.StageInputException;
+import dev.chatforge.io.StageOutput;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -56,14 +56,13 @@ public final class PrepareStage {
     public static Result run(PrepareConfig config, boolean force) {
         long start = System.nanoTime();
         List<InputFile> files = resolveInputs(config.inputs());
-        boolean overwrite = force || config.overwrite();
         Path output = config.output();
-        AtomicFiles.checkWritable(output, overwrite); // before any work
         RecordCleaner cleaner = new RecordCleaner(config.cleaning(), false);  // reads the block list: fails before any work
 
-        Path temp = AtomicFiles.newTempDirectory(output);
         PrepareStats stats = new PrepareStats();
-        try {
+        try (StageOutput out = StageOutput.folder(STAGE, output).owns(TRAIN_FILE, VAL_FILE, Manifest.FILE_NAME)
+                .reads(inputsRead(config)).force(force || config.overwrite()).open()) {
+            Path temp = out.path();
             List<Manifest.FileEntry> inputs = new ArrayList<>();
             List<Manifest.FileEntry> outputs = new ArrayList<>();
             process(config, files, temp, stats, inputs, outputs, cleaner);
@@ -72,10 +71,7 @@ public final class PrepareStage {
             }
             stats.seconds = (System.nanoTime() - start) / 1e9;
             Manifest.create(STAGE, inputs, Json.MAPPER.valueToTree(config), stats.toJson(), outputs).writeTo(temp);
-            AtomicFiles.publishDirectory(temp, output, overwrite);
-        } catch (RuntimeException | Error e) {
-            AtomicFiles.deleteQuietly(temp);
-            throw e;
+            out.commit();
         }
         stats.seconds = (System.nanoTime() - start) / 1e9;
         Result result = new Result(output, stats.seen(), stats.train.records, stats.val.records, stats.droppedTotal(),
@@ -110,6 +106,16 @@ public final class PrepareStage {
                 stats.badInput(), stats.bytesRead, stats.seconds);
         ContentReport.printDryRun(config, stats);
         return result;
+    }
+
+    /** What prepare reads (the raw inputs, the block list): its output may not overlap any of them. */
+    private static List<Path> inputsRead(PrepareConfig config) {
+        List<Path> read = new ArrayList<>();
+        config.inputs().forEach(spec -> read.add(Path.of(spec.path())));
+        if (config.cleaning().blockList() != null) {
+            read.add(Path.of(config.cleaning().blockList()));
+        }
+        return read;
     }
 
     /** An empty output would look like success and fail only at tokenize: say what was dropped and why. */

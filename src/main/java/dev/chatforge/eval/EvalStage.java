@@ -4,10 +4,10 @@ import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chatforge.config.ConfigException;
-import dev.chatforge.io.AtomicFiles;
 import dev.chatforge.io.Json;
 import dev.chatforge.io.Progress;
 import dev.chatforge.io.StageInputException;
+import dev.chatforge.io.StageOutput;
 import dev.chatforge.model.GPT2Config;
 import dev.chatforge.tokenizer.TokenFile;
 import dev.chatforge.tokenizer.TokenizerExtension;
@@ -15,6 +15,8 @@ import dev.chatforge.train.Checkpoint;
 import dev.chatforge.model.Devices;
 import dev.chatforge.tokenizer.TokenizedData;
 import dev.chatforge.train.TokenizerCheck;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -25,12 +27,42 @@ import java.util.Locale;
  * text, comparable across tokenizers). Human-readable report on stdout; JSON to {@code report}.
  */
 public final class EvalStage {
+    public static final String STAGE = "eval";
+
     private EvalStage() {}
 
+    /**
+     * Scores the checkpoint; with {@code report}, writes the JSON there through a {@link StageOutput}
+     * (taken before the work: a report path that overlaps the checkpoint or the data, or names a
+     * file that is not an eval report, is refused before anything is scored).
+     */
     public static ObjectNode run(EvalConfig config, boolean force) {
-        if (config.report() != null) {
-            AtomicFiles.checkWritable(config.report(), force);
+        if (config.report() == null) {
+            return evaluate(config);
         }
+        try (StageOutput out = StageOutput.file(STAGE, config.report()).reads(config.checkpoint(), config.data())
+                .recognizedBy(EvalStage::isReport, "an eval report").force(force).open()) {
+            ObjectNode report = evaluate(config);
+            Files.writeString(out.path(), Json.MAPPER.writeValueAsString(report) + "\n");
+            out.commit();
+            System.err.println("eval: report written to " + config.report());
+            return report;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + config.report() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether {@code file} is a report eval wrote (a JSON object with its keys), so --force may replace it. */
+    static boolean isReport(Path file) {
+        try {
+            JsonNode node = Json.MAPPER.readTree(file.toFile());
+            return node != null && node.isObject() && node.has("checkpoint") && node.has("loss") && node.has("perplexity");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static ObjectNode evaluate(EvalConfig config) {
         TokenizedData data = TokenizedData.read(config.data());
         TokenFile tokens = data.open(config.split());
         GPT2Config modelConfig = GPT2Config.read(requireFolder(config.checkpoint()));
@@ -94,14 +126,6 @@ public final class EvalStage {
                 : String.format(Locale.ROOT, "%.4f%s", report.get("bits_per_byte").asDouble(),
                         masked ? " (over all " + String.format(Locale.ROOT, "%,d", result.allTokens()) + " tokens)" : ""));
         System.out.printf(Locale.ROOT, "  speed          %,d tokens/s%n", report.get("tokens_per_sec").asLong());
-        if (config.report() != null) {
-            try {
-                AtomicFiles.writeString(config.report(), Json.MAPPER.writeValueAsString(report) + "\n");
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-            System.err.println("eval: report written to " + config.report());
-        }
         return report;
     }
 

@@ -15,6 +15,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -27,6 +28,10 @@ public final class AtomicFiles {
     private static final String TMP = ".tmp-";
     /** Suffix of a replaced copy renamed aside until its replacement is in ({@code name.old-…}). */
     private static final String OLD = ".old-";
+    /** What follows a name in the temporary copies these methods make: {@link #tempSibling}, {@link #newTempDirectory}. */
+    private static final Pattern TMP_NAME = Pattern.compile("\\.tmp-[0-9]+(-[0-9]+)?");
+    /** What follows a name in a copy {@link #publishDirectory} renamed aside. */
+    private static final Pattern OLD_NAME = Pattern.compile("\\.old-[0-9]{20}");
 
     private AtomicFiles() {}
 
@@ -90,13 +95,17 @@ public final class AtomicFiles {
      * Undoes what a kill during {@link #publishDirectory} or {@link #write} can leave beside
      * {@code target}: when the target was renamed aside ({@code .old-}) but its replacement not
      * yet moved in, the old one comes back; unfinished temporary copies ({@code .tmp-}) and
-     * renamed-aside copies of a target that exists are removed. Call it only while no other
-     * process writes {@code target}.
+     * renamed-aside copies of a target that exists are removed. Only names these methods make are
+     * touched ({@code name.tmp-<digits>}, {@code name.old-<20 digits>}), never a user's
+     * {@code name.tmp-notes}. Call it only while no other process writes {@code target}.
+     *
+     * @return the leftovers removed
      */
-    public static void recoverInterruptedPublish(Path target) {
+    public static List<Path> recoverInterruptedPublish(Path target) {
         Path parent = target.toAbsolutePath().getParent();
+        List<Path> removed = new ArrayList<>();
         if (parent == null || !Files.isDirectory(parent)) {
-            return;
+            return removed;
         }
         String name = target.getFileName().toString();
         try (Stream<Path> siblings = Files.list(parent)) {
@@ -104,9 +113,13 @@ public final class AtomicFiles {
             List<Path> tmp = new ArrayList<>();
             for (Path p : (Iterable<Path>) siblings::iterator) {
                 String n = p.getFileName().toString();
-                if (n.startsWith(name + OLD)) {
+                if (!n.startsWith(name)) {
+                    continue;
+                }
+                String suffix = n.substring(name.length());
+                if (OLD_NAME.matcher(suffix).matches()) {
                     old.add(p);
-                } else if (n.startsWith(name + TMP)) {
+                } else if (TMP_NAME.matcher(suffix).matches()) {
                     tmp.add(p);
                 }
             }
@@ -118,13 +131,16 @@ public final class AtomicFiles {
             }
             for (Path p : old) {
                 deleteRecursively(p);
+                removed.add(p);
             }
             for (Path p : tmp) {
                 deleteRecursively(p);
+                removed.add(p);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot clean up beside " + target + ": " + e.getMessage(), e);
         }
+        return removed;
     }
 
     /**

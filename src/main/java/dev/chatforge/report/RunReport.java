@@ -1,8 +1,7 @@
 package dev.chatforge.report;
 
 import dev.chatforge.io.AtomicFiles;
-import dev.chatforge.io.StageInputException;
-import java.nio.file.Files;
+import dev.chatforge.io.StageOutput;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,10 +10,11 @@ import java.util.List;
  * {@code chatforge report}: reads one or more run folders and writes {@value #FIGURE} (loss
  * against step and tokens seen, learning rate, gradient norm, tokens/s, a summary of each run)
  * and {@value #PAGE} (the same figure inline, each run's best step, eval reports, parent chain and
- * effective config). Every folder is read before anything is written, and each file is written
- * whole (temporary file, then rename).
+ * effective config), both into one output folder owned by a {@link StageOutput}: built beside it
+ * and swapped in whole; a folder holding anything else is never replaced.
  */
 public final class RunReport {
+    public static final String STAGE = "report";
     public static final String FIGURE = "curves.png";
     public static final String PAGE = "report.html";
 
@@ -32,23 +32,21 @@ public final class RunReport {
         if (runDirs.isEmpty()) {
             throw new IllegalArgumentException("no run folder given");
         }
-        Path figure = out.resolve(FIGURE);
-        Path page = out.resolve(PAGE);
-        for (Path file : List.of(figure, page)) {
-            if (Files.exists(file) && !force) {
-                throw new StageInputException(file + ": already exists; pass --force to replace it (or choose another --out)");
-            }
-        }
         List<RunSummary> runs = new ArrayList<>();
+        List<Path> inputs = new ArrayList<>();
         for (Path dir : runDirs) {
-            runs.add(RunSummary.read(dir));
+            runs.add(RunSummary.read(dir));  // every run is read (and checked) before anything is written
+            inputs.addAll(RunSummary.filesRead(dir));
         }
-        List<RunCurves> curves = RunCurves.of(runs);
-        String names = String.join(", ", curves.stream().map(RunCurves::label).toList());
-        var image = CurveCharts.overview("chatforge report: " + names, curves);
-        byte[] png = PngFiles.encode(image);
-        PngFiles.write(figure, png);
-        AtomicFiles.writeString(page, ReportPage.html(curves, png, FIGURE));
-        return new Written(figure, page, image.getWidth(), image.getHeight());
+        try (StageOutput output = StageOutput.folder(STAGE, out).owns(FIGURE, PAGE).reads(inputs).force(force).open()) {
+            List<RunCurves> curves = RunCurves.of(runs);
+            String names = String.join(", ", curves.stream().map(RunCurves::label).toList());
+            var image = CurveCharts.overview("chatforge report: " + names, curves);
+            byte[] png = PngFiles.encode(image);
+            PngFiles.write(output.path().resolve(FIGURE), png);
+            AtomicFiles.writeString(output.path().resolve(PAGE), ReportPage.html(curves, png, FIGURE));
+            output.commit();
+            return new Written(out.resolve(FIGURE), out.resolve(PAGE), image.getWidth(), image.getHeight());
+        }
     }
 }

@@ -37,6 +37,25 @@ public record RunSummary(Path dir, String stage, boolean finished, JsonNode conf
     /** A chain longer than this is a loop (a folder fine-tuned from itself after renames). */
     private static final int MAX_PARENTS = 32;
 
+    /**
+     * What {@link #read} reads in a run folder (metrics, manifest, latest/, best/, a checkpoint's own
+     * state and config, eval reports): a report's output may not overlap any of it.
+     */
+    public static List<Path> filesRead(Path dir) {
+        List<Path> read = new java.util.ArrayList<>(List.of(dir.resolve(MetricsLog.FILE_NAME), dir.resolve(Manifest.FILE_NAME),
+                dir.resolve(RunFolder.LATEST), dir.resolve(RunFolder.BEST), dir.resolve(TrainerState.FILE_NAME),
+                dir.resolve(GPT2Config.FILE_NAME)));
+        if (Files.isDirectory(dir)) {
+            try (var files = Files.list(dir)) {
+                files.filter(f -> f.getFileName().toString().startsWith("eval") && f.getFileName().toString().endsWith(".json"))
+                        .forEach(read::add);
+            } catch (java.io.IOException e) {
+                throw new StageInputException(dir + ": cannot list: " + e.getMessage(), e);
+            }
+        }
+        return read;
+    }
+
     public static RunSummary read(Path dir) {
         if (!Files.isDirectory(dir)) {
             throw new StageInputException(dir + ": run folder not found (the output folder of `chatforge train` or "

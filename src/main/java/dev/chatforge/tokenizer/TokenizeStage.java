@@ -1,11 +1,11 @@
 package dev.chatforge.tokenizer;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.chatforge.io.AtomicFiles;
 import dev.chatforge.io.Json;
 import dev.chatforge.io.Manifest;
 import dev.chatforge.io.Progress;
 import dev.chatforge.io.StageInputException;
+import dev.chatforge.io.StageOutput;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -39,9 +39,7 @@ public final class TokenizeStage {
     }
 
     static Manifest run(TokenizeConfig config, boolean force, int threads) {
-        boolean overwrite = force || config.overwrite();
         Path output = config.output();
-        AtomicFiles.checkWritable(output, overwrite);
         Path input = config.input();
         Manifest prepared = Manifest.read(input, "prepare");
         List<Manifest.FileEntry> inputs = new ArrayList<>();
@@ -68,8 +66,9 @@ public final class TokenizeStage {
         }
         ChatTemplate template = config.chatTemplate();
 
-        Path tmp = AtomicFiles.newTempDirectory(output);
-        try {
+        try (StageOutput out = StageOutput.folder(STAGE, output).owns(TOKENIZER_FILE, "train.bin", "val.bin", Manifest.FILE_NAME)
+                .reads(inputsRead(config)).force(force || config.overwrite()).open()) {
+            Path tmp = out.path();
             Path tokenizerFile = tmp.resolve(TOKENIZER_FILE);
             ObjectNode tokenizerStats = Json.MAPPER.createObjectNode();
             if (config.tokenizer() != null) {
@@ -139,14 +138,28 @@ public final class TokenizeStage {
             }
             Manifest manifest = Manifest.create(STAGE, inputs, Json.MAPPER.valueToTree(config), stats, outputs);
             manifest.writeTo(tmp);
-            AtomicFiles.publishDirectory(tmp, output, overwrite);
+            out.commit();
             System.err.println("tokenize: wrote " + output);
             return manifest;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + output + ": " + e.getMessage(), e);
-        } finally {
-            AtomicFiles.deleteQuietly(tmp);
         }
+    }
+
+    /**
+     * What tokenize reads: the prepared folder and a given tokenizer (with merges.txt beside a
+     * vocab.json): its output may not overlap any of them.
+     */
+    private static List<Path> inputsRead(TokenizeConfig config) {
+        List<Path> read = new ArrayList<>();
+        read.add(config.input());
+        if (config.tokenizer() != null) {
+            read.add(config.tokenizer());
+            if (config.tokenizer().getFileName().toString().equals(VocabAndMerges.VOCAB)) {
+                read.add(config.tokenizer().resolveSibling(VocabAndMerges.MERGES));
+            }
+        }
+        return read;
     }
 
     /**

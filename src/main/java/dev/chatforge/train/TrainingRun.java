@@ -9,6 +9,8 @@ import dev.chatforge.io.Hashing;
 import dev.chatforge.io.Json;
 import dev.chatforge.io.Manifest;
 import dev.chatforge.io.RealPaths;
+import dev.chatforge.io.RunLock;
+import dev.chatforge.io.StageOutput;
 import dev.chatforge.io.StageInputException;
 import dev.chatforge.model.Devices;
 import dev.chatforge.model.GPT2;
@@ -25,7 +27,8 @@ import java.util.function.Predicate;
 /**
  * One training run in its run folder, from lock to manifest, the same for train and finetune:
  * <ol>
- *   <li>{@link #open}: refuses an output that is, holds or lies in one of the run's inputs; locks
+ *   <li>{@link #open}: refuses an output that is, holds or lies in one of the run's inputs (the
+ *       same check as every stage's {@link StageOutput}); locks
  *       the folder ({@link RunLock}); repairs what a kill left (half-swapped checkpoints, temporary
  *       folders, a best/ behind latest's state); decides to resume latest/ or to start over. Starting
  *       over where a folder exists needs {@code --force} and writes the new run beside it, swapped in
@@ -67,7 +70,7 @@ public final class TrainingRun implements AutoCloseable {
         // The folder itself, not a link to it: the lock, the checks and a --force swap act where the run is.
         Path output = RealPaths.of(requestedOutput);
         for (Path input : inputs) {
-            refuseOverlap(output, input);
+            StageOutput.refuseOverlap(stage, output, input);
         }
         RunLock lock = RunLock.acquire(output, stage);
         try {
@@ -185,17 +188,6 @@ public final class TrainingRun implements AutoCloseable {
             }
         } finally {
             lock.close();
-        }
-    }
-
-    /** An output that is, holds or lies inside an input would overwrite (or, starting over, replace) it. */
-    static void refuseOverlap(Path output, Path input) {
-        Path out = RealPaths.of(output);
-        Path in = RealPaths.of(input);
-        if (out.startsWith(in) || in.startsWith(out)) {
-            String relation = out.equals(in) ? "is" : out.startsWith(in) ? "lies inside" : "contains";
-            throw new StageInputException(output + ": the output " + relation + " " + input + ", which this run reads; "
-                    + "choose another output (--force does not change this)");
         }
     }
 }

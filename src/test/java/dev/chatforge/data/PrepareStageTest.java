@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.chatforge.io.Hashing;
 import dev.chatforge.io.Json;
 import dev.chatforge.io.Manifest;
+import dev.chatforge.io.RunLock;
+import dev.chatforge.io.RunLockHolder;
 import dev.chatforge.io.StageInputException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -177,8 +179,10 @@ class PrepareStageTest {
         assertTrue(e.getMessage().startsWith(in + ":3: [INST] without a matching [/INST]"), e.getMessage());
         assertFalse(Files.exists(out));
         try (Stream<Path> left = Files.list(tmp)) {
-            assertEquals(List.of(in), left.toList(), "no temporary folder left behind");
+            assertEquals(List.of(in, tmp.resolve("out.lock")), left.sorted().toList(),
+                    "no temporary folder left behind, only the (free) lock file");
         }
+        assertEquals("", Files.readString(tmp.resolve("out.lock")));
     }
 
     @Test
@@ -256,18 +260,91 @@ class PrepareStageTest {
     void refusesToReplaceAnExistingOutputUnlessForced() throws IOException {
         Path in = write("a.txt", "one\n\ntwo\n");
         Path out = tmp.resolve("out");
-        Files.createDirectories(out);
-        Files.writeString(out.resolve("keep.txt"), "old");
         PrepareConfig config = PrepareConfig.of(out, InputSpec.of(in.toString()));
+        PrepareStage.run(config, false);
+        String before = Files.readString(out.resolve("manifest.json"));
         StageInputException e = assertThrows(StageInputException.class, () -> PrepareStage.run(config, false));
         assertEquals(out + ": already exists; pass --force (or set overwrite: true) to replace it", e.getMessage());
-        assertTrue(Files.exists(out.resolve("keep.txt")));
+        assertEquals(before, Files.readString(out.resolve("manifest.json")));
 
         PrepareStage.run(config, true);
-        assertFalse(Files.exists(out.resolve("keep.txt")));
-        assertTrue(Files.exists(out.resolve("manifest.json")));
+        assertNotEquals(before, Files.readString(out.resolve("manifest.json")), "replaced (a new created_at)");
         PrepareConfig overwriting = new PrepareConfig(config.inputs(), out, true, false, 5, config.cleaning(), 1, 0, true, 0.05, 1);
         PrepareStage.run(overwriting, false);
+    }
+
+    /** Issue 19: `prepare --force` into a folder emptied it, a user's files with it. */
+    @Test
+    void forceNeverDeletesAFilePrepareDidNotWrite() throws IOException {
+        Path in = write("a.txt", "one\n\ntwo\n");
+        Path out = tmp.resolve("out");
+        PrepareConfig config = PrepareConfig.of(out, InputSpec.of(in.toString()));
+        PrepareStage.run(config, false);
+        Files.writeString(out.resolve("notes.txt"), "mine");
+        String before = Files.readString(out.resolve("train.jsonl"));
+        StageInputException e = assertThrows(StageInputException.class, () -> PrepareStage.run(config, true));
+        assertTrue(e.getMessage().startsWith(out + ": holds notes.txt, which prepare did not write"), e.getMessage());
+        assertEquals("mine", Files.readString(out.resolve("notes.txt")));
+        assertEquals(before, Files.readString(out.resolve("train.jsonl")));
+    }
+
+    /** Issue 19: `output: $T/r1` with `inputs: [{path: $T/r1/raw}]` and --force deleted the raw data. */
+    @Test
+    void anOutputThatIsOrHoldsAnInputIsRefusedEvenWithForce() throws IOException {
+        String pairs = "{\"user\": \"Hi\", \"agent\": \"Hello!\"}\n";
+        Path raw = write("r1/raw/pairs.jsonl", pairs).getParent();
+        for (Path output : List.of(tmp.resolve("r1"), raw)) {
+            PrepareConfig config = PrepareConfig.of(output, InputSpec.of(raw.toString()));
+            StageInputException e = assertThrows(StageInputException.class, () -> PrepareStage.run(config, true));
+            assertEquals(output + ": the output " + (output.equals(raw) ? "is " : "contains ") + raw + ", which prepare reads; "
+                    + "choose another output (--force does not change this)", e.getMessage());
+            assertEquals(pairs, Files.readString(raw.resolve("pairs.jsonl")));
+        }
+    }
+
+    /** Issue 19: an output inside an input folder was read back as input by the next run. */
+    @Test
+    void anOutputInsideAnInputFolderIsRefusedSoNoRunReadsItsOwnOutput() throws IOException {
+        Path raw = write("raw/a.txt", "one document\n\nanother document\n").getParent();
+        Path output = raw.resolve("prepared");
+        PrepareConfig config = PrepareConfig.of(output, InputSpec.of(raw.toString()));
+        StageInputException e = assertThrows(StageInputException.class, () -> PrepareStage.run(config, false));
+        assertTrue(e.getMessage().startsWith(output + ": the output lies inside " + raw), e.getMessage());
+        assertFalse(Files.exists(output));
+    }
+
+    /** Issue 19: prepare took no lock; two --force runs into one output both reported success. */
+    @Test
+    void aSecondPrepareIntoAnOutputInUseIsRefusedAndAKilledOnesLockTakenOver() throws Exception {
+        Path in = write("a.txt", "one\n\ntwo\n");
+        Path out = tmp.resolve("out");
+        PrepareConfig config = PrepareConfig.of(out, InputSpec.of(in.toString()));
+        Process holder = RunLockHolder.start(out);
+        try {
+            StageInputException e = assertThrows(StageInputException.class, () -> PrepareStage.run(config, true));
+            assertTrue(e.getMessage().startsWith(out + ": in use by another run (pid " + holder.pid()), e.getMessage());
+            assertFalse(Files.exists(out), "the second run wrote nothing");
+            holder.destroyForcibly().waitFor();
+            PrepareStage.run(config, true);
+            assertTrue(Files.exists(out.resolve("manifest.json")));
+            assertEquals("", Files.readString(RunLock.fileOf(out)), "released at the end");
+        } finally {
+            holder.destroyForcibly();
+        }
+    }
+
+    /** Issue 19: a killed prepare left {@code <output>.tmp-*} folders that nothing removed. */
+    @Test
+    void whatAKilledPrepareLeftBesideItsOutputIsRemoved() throws IOException {
+        Path in = write("a.txt", "one\n\ntwo\n");
+        write("out.tmp-8012345678/train.jsonl", "{\"id\": \"half");
+        write("out.tmp-4242-99", "a half-written file");
+        write("out.tmp-notes.txt", "a user's file that only looks like a leftover");
+        PrepareStage.run(PrepareConfig.of(tmp.resolve("out"), InputSpec.of(in.toString())), false);
+        try (Stream<Path> beside = Files.list(tmp)) {
+            assertEquals(List.of("out", "out.lock", "out.tmp-notes.txt"),
+                    beside.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("out")).sorted().toList());
+        }
     }
 
     @Test

@@ -133,7 +133,7 @@ class FinetuneEndToEndTest {
         String weights = Hashing.sha256(parent.resolve("model.safetensors"));
         StageInputException e = assertThrows(StageInputException.class,
                 () -> FinetuneStage.run(config(parentsRun), true));
-        assertTrue(e.getMessage().contains("contains " + parent) && e.getMessage().contains("which this run reads"),
+        assertTrue(e.getMessage().contains("contains " + parent) && e.getMessage().contains("which finetune reads"),
                 e.getMessage());
         assertEquals(weights, Hashing.sha256(parent.resolve("model.safetensors")));
         StageInputException inside = assertThrows(StageInputException.class,

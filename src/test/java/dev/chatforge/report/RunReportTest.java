@@ -59,10 +59,30 @@ class RunReportTest {
         RunReport.write(List.of(pre), out, false);
         Files.writeString(out.resolve("report.html"), "mine");
         StageInputException e = assertThrows(StageInputException.class, () -> RunReport.write(List.of(pre), out, false));
-        assertTrue(e.getMessage().contains(out.resolve("curves.png") + ": already exists; pass --force"), e.getMessage());
+        assertTrue(e.getMessage().contains(out + ": already exists; pass --force"), e.getMessage());
         assertEquals("mine", Files.readString(out.resolve("report.html")));
         RunReport.write(List.of(pre), out, true);
         assertTrue(Files.readString(out.resolve("report.html")).contains("chatforge report: pre"));
+    }
+
+    /** Issue 19: every writer has one owner; a report may not land in a run it reads nor empty a user's folder. */
+    @Test
+    void aReportIsNeverWrittenIntoTheRunItReadsNorOverAUsersFolder() throws Exception {
+        Path pre = RunFixture.pretraining(dir);
+        List<String> before;
+        try (var files = Files.list(pre)) {
+            before = files.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+        StageInputException e = assertThrows(StageInputException.class, () -> RunReport.write(List.of(pre), pre, true));
+        assertTrue(e.getMessage().startsWith(pre + ": the output contains " + pre.resolve("metrics.jsonl")), e.getMessage());
+        try (var files = Files.list(pre)) {
+            assertEquals(before, files.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        Path mine = Files.createDirectories(dir.resolve("mine"));
+        Files.writeString(mine.resolve("notes.txt"), "mine");
+        e = assertThrows(StageInputException.class, () -> RunReport.write(List.of(pre), mine, true));
+        assertTrue(e.getMessage().startsWith(mine + ": holds notes.txt, which report did not write"), e.getMessage());
+        assertEquals(List.of("notes.txt"), Files.list(mine).map(p -> p.getFileName().toString()).toList());
     }
 
     @Test

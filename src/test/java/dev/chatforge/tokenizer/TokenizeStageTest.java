@@ -194,6 +194,75 @@ class TokenizeStageTest {
         }
     }
 
+    /** A folder shaped like a training run (latest/, best/ with the tokenizer, metrics) and a user's notes. */
+    private static Path runFolder(Path run, Path tokenizer) throws IOException {
+        for (String checkpoint : List.of("latest", "best")) {
+            Files.createDirectories(run.resolve(checkpoint));
+            Files.copy(tokenizer, run.resolve(checkpoint).resolve("tokenizer.json"));
+            Files.writeString(run.resolve(checkpoint).resolve("model.safetensors"), "weights of " + checkpoint);
+        }
+        Files.writeString(run.resolve("metrics.jsonl"), "{\"step\":0}\n");
+        Files.writeString(run.resolve("notes.txt"), "what I tried");
+        return run;
+    }
+
+    private static List<String> listing(Path folder) throws IOException {
+        try (var files = Files.walk(folder)) {
+            return files.map(p -> folder.relativize(p) + (Files.isRegularFile(p) ? " " + dev.chatforge.io.Hashing.sha256(p) : ""))
+                    .sorted().toList();
+        }
+    }
+
+    /** Issue 19: `tokenize --force` into a training run, with the run's own tokenizer, replaced the run. */
+    @Test
+    void aRunFolderIsNeverReplacedNeitherAsTheTokenizersFolderNorAsAForeignFolder() throws Exception {
+        Path input = PreparedFixture.mixed(dir.resolve("prepared"));
+        Path first = dir.resolve("first");
+        TokenizeStage.run(config(input, first, "turns", null), false, 2);
+        Path run = runFolder(dir.resolve("run"), first.resolve("tokenizer.json"));
+        List<String> before = listing(run);
+        Path tokenizer = run.resolve("best/tokenizer.json");
+        StageInputException e = assertThrows(StageInputException.class,
+                () -> TokenizeStage.run(config(input, run, "turns", tokenizer), true, 2));
+        assertEquals(run + ": the output contains " + tokenizer + ", which tokenize reads; choose another output (--force "
+                + "does not change this)", e.getMessage());
+        // Not an input, still a run: its checkpoints and the user's notes are not tokenize's to delete.
+        e = assertThrows(StageInputException.class, () -> TokenizeStage.run(config(input, run, "turns", null), true, 2));
+        assertTrue(e.getMessage().startsWith(run + ": holds best/, latest/, metrics.jsonl, notes.txt, which tokenize did "
+                + "not write"), e.getMessage());
+        // The prepared data is an input too.
+        e = assertThrows(StageInputException.class,
+                () -> TokenizeStage.run(config(input, input.resolve("tokens"), "turns", null), true, 2));
+        assertTrue(e.getMessage().contains("lies inside " + input), e.getMessage());
+        assertEquals(before, listing(run));
+        assertFalse(Files.exists(input.resolve("tokens")));
+    }
+
+    /** Issue 19: tokenize took no lock, and a killed one left {@code <output>.tmp-*} folders behind. */
+    @Test
+    void tokenizeLocksItsOutputAndRemovesWhatAKilledRunLeft() throws Exception {
+        Path input = PreparedFixture.mixed(dir.resolve("prepared"));
+        Path out = dir.resolve("tokens");
+        Process holder = dev.chatforge.io.RunLockHolder.start(out);
+        try {
+            StageInputException e = assertThrows(StageInputException.class,
+                    () -> TokenizeStage.run(config(input, out, "turns", null), true, 2));
+            assertTrue(e.getMessage().startsWith(out + ": in use by another run (pid " + holder.pid()), e.getMessage());
+            assertFalse(Files.exists(out));
+        } finally {
+            holder.destroyForcibly().waitFor();
+        }
+        Files.createDirectories(dir.resolve("tokens.tmp-123456789"));
+        Files.writeString(dir.resolve("tokens.tmp-123456789/train.bin"), "half a token file");
+        Files.writeString(dir.resolve("tokens.tmp-77-88"), "half a file");
+        TokenizeStage.run(config(input, out, "turns", null), false, 2);
+        try (var beside = Files.list(dir)) {
+            assertEquals(List.of("tokens", "tokens.lock"),
+                    beside.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("tokens")).sorted().toList());
+        }
+        TokenizeStage.run(config(input, out, "turns", null), true, 2);  // its own output: replaced with --force
+    }
+
     @Test
     void documentsOnlyHaveNoMaskAndAnExistingTokenizerIsReused() throws Exception {
         List<Record> train = new ArrayList<>();

@@ -142,6 +142,32 @@ class TrainStageTest {
         assertTrue(((String) r[1]).contains("differs from the checkpoint's"), (String) r[1]);
     }
 
+    /** Issue 19: `eval --force` with {@code report: run/best/model.safetensors} wrote its JSON over the weights. */
+    @Test
+    void evalNeverWritesItsReportOverAnInputOrAFileItDidNotWrite() throws Exception {
+        Path c = config("");
+        assertEquals(0, run("train", "--config", c.toString(), "--set", "train.max_steps=2")[0]);
+        Path weights = dir.resolve("run/best/model.safetensors");
+        String sha = dev.chatforge.io.Hashing.sha256(weights);
+        Object[] r = run("eval", "--config", c.toString(), "--set", "eval.report=" + weights, "--force");
+        assertEquals(1, r[0], (String) r[1]);
+        assertTrue(((String) r[1]).contains(weights + ": the output lies inside " + dir.resolve("run/best")
+                + ", which eval reads"), (String) r[1]);
+        assertEquals(sha, dev.chatforge.io.Hashing.sha256(weights));
+
+        Path notes = Files.writeString(dir.resolve("notes.json"), "{\"mine\": true}\n");
+        r = run("eval", "--config", c.toString(), "--set", "eval.report=" + notes, "--force");
+        assertEquals(1, r[0], (String) r[1]);
+        assertTrue(((String) r[1]).contains(notes + ": exists and is not an eval report"), (String) r[1]);
+        assertEquals("{\"mine\": true}\n", Files.readString(notes));
+
+        assertEquals(0, run("eval", "--config", c.toString())[0]);
+        Object[] again = run("eval", "--config", c.toString());
+        assertEquals(1, again[0], "its own report needs --force to be replaced");
+        Object[] forced = run("eval", "--config", c.toString(), "--force");
+        assertEquals(0, forced[0], (String) forced[1]);
+    }
+
     @Test
     void evalOfAMissingCheckpointSaysSo() throws Exception {
         Path c = config("");

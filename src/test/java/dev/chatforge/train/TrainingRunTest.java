@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.chatforge.io.AtomicFiles;
 import dev.chatforge.io.Hashing;
 import dev.chatforge.io.Manifest;
+import dev.chatforge.io.RunLock;
+import dev.chatforge.io.RunLockHolder;
 import dev.chatforge.io.StageInputException;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -99,7 +101,7 @@ class TrainingRunTest {
         for (Path output : List.of(data, data.resolve("run"), dir)) {
             Object[] r = train("--set", "train.output=" + output, "--force");
             assertEquals(1, r[0], (String) r[1]);
-            assertTrue(((String) r[1]).contains("which this run reads"), (String) r[1]);
+            assertTrue(((String) r[1]).contains("which train reads"), (String) r[1]);
         }
         assertEquals(before, listing(data));
     }
@@ -107,12 +109,8 @@ class TrainingRunTest {
     @Test
     void aSecondRunIntoTheSameFolderIsRefusedWhileTheFirstHoldsIt() throws Exception {
         Path run = dir.resolve("run");
-        Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("java.class.path"), RunLockHolder.class.getName(), run.toString())
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process holder = RunLockHolder.start(run);
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
-            assertEquals("locked", out.readLine());
             Object[] second = train();
             assertEquals(1, second[0], (String) second[1]);
             assertTrue(((String) second[1]).contains("in use by another run (pid " + holder.pid()), (String) second[1]);

@@ -1,7 +1,5 @@
-package dev.chatforge.train;
+package dev.chatforge.io;
 
-import dev.chatforge.io.RealPaths;
-import dev.chatforge.io.StageInputException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -18,12 +16,13 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * One run at a time in a run folder: {@code <folder>.lock} beside it, held (an OS file lock) for
- * the run's life and naming its holder ({@code pid}, {@code host}, {@code started}). The OS
- * releases the lock when its process dies, however it dies, so a lock file left by a killed run
- * is taken over (with a message); one held by a live run is refused, naming its pid. The file
- * sits beside the folder, not in it, because a {@code --force} run swaps the folder itself, and
- * stays there (empty) between runs.
+ * One run at a time per output (a training run's folder, or any stage's output through
+ * {@link StageOutput}): {@code <output>.lock} beside it, held (an OS file lock) for the run's life
+ * and naming its holder ({@code pid}, {@code host}, {@code started}). The OS releases the lock
+ * when its process dies, however it dies, so a lock file left by a killed run is taken over (with a
+ * message); one held by a live run is refused, naming its pid. The file sits beside the output,
+ * not in it, because a {@code --force} run swaps the output itself, and stays there (empty)
+ * between runs.
  */
 public final class RunLock implements AutoCloseable {
     /** Run folders locked by this process, with the holder's description. */
