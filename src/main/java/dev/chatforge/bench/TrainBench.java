@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chatforge.eval.Perplexity;
 import dev.chatforge.io.AtomicFiles;
 import dev.chatforge.io.Json;
+import dev.chatforge.io.StageOutput;
 import dev.chatforge.model.GPT2;
 import dev.chatforge.model.GPT2Config;
 import dev.chatforge.tokenizer.TokenSource;
@@ -96,16 +97,26 @@ public final class TrainBench {
         // Whether MKL runs its Intel-tuned kernels here on a non-Intel CPU (see the launcher).
         summary.put("mkl_intel_path_preloaded", dev.chatforge.platform.MklIntelPathShim.loaded());
         ArrayNode configs = summary.putArray("configs");
-        if (preset != null) {
-            GPT2Config p = GPT2Config.preset(preset);
-            GPT2Config sized = p.withSizes(blockSize, p.nEmbd(), p.nLayer(), p.nHead());
-            configs.add(measure(sized.withDropout(dropout).withActivation(activation), batch, steps == null ? 10 : steps, d,
-                    profile));
-        } else {
-            configs.add(measure(GPT2Config.of(2048, 128, 128, 4, 4).withDropout(dropout).withActivation(activation), 16,
-                    steps == null ? 1000 : steps, d, null));
-            configs.add(measure(GPT2Config.of(2048, 256, 384, 6, 6).withDropout(dropout).withActivation(activation), 8,
-                    largeSteps, d, profile));
+        // The profile is the one file bench writes where the user says: its own earlier profile is
+        // replaced, any other file refused (the rest of bench works in temporary folders it deletes).
+        try (StageOutput trace = profile == null ? null : StageOutput.file("bench", profile)
+                .recognizedBy(TrainBench::isProfile, "a PyTorch profile").force(true).open()) {
+            Path profileTemp = trace == null ? null : trace.path();
+            if (preset != null) {
+                GPT2Config p = GPT2Config.preset(preset);
+                GPT2Config sized = p.withSizes(blockSize, p.nEmbd(), p.nLayer(), p.nHead());
+                configs.add(measure(sized.withDropout(dropout).withActivation(activation), batch, steps == null ? 10 : steps, d,
+                        profileTemp));
+            } else {
+                configs.add(measure(GPT2Config.of(2048, 128, 128, 4, 4).withDropout(dropout).withActivation(activation), 16,
+                        steps == null ? 1000 : steps, d, null));
+                configs.add(measure(GPT2Config.of(2048, 256, 384, 6, 6).withDropout(dropout).withActivation(activation), 8,
+                        largeSteps, d, profileTemp));
+            }
+            if (trace != null) {
+                trace.commit();
+                System.out.println("profile: " + profile);
+            }
         }
         summary.put("peak_rss_mb", peakRssBytes() / 1_000_000);
         try {
@@ -114,6 +125,18 @@ public final class TrainBench {
             throw new java.io.UncheckedIOException(e);
         }
         return 0;
+    }
+
+    /** Whether {@code file} is a PyTorch profile (Chrome trace JSON), which bench may replace. */
+    static boolean isProfile(Path file) {
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            String head = new String(in.readNBytes(1 << 16), java.nio.charset.StandardCharsets.UTF_8);
+            String start = head.stripLeading();
+            // Chrome trace JSON: a list of events (PyTorch's legacy profiler) or {"traceEvents": [...]}
+            return start.startsWith("[") && head.contains("\"ph\"") || start.startsWith("{") && head.contains("\"traceEvents\"");
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** @param profile where to write a PyTorch profile of two steps after the warm-up, or null */
@@ -160,7 +183,7 @@ public final class TrainBench {
                                 ai.djl.pytorch.jni.JniUtils.startProfile(false, true, false);
                             } else if (profile != null && s.step() == warmup + 2) {
                                 ai.djl.pytorch.jni.JniUtils.stopProfile(profile.toString());
-                                System.out.println("profile of steps " + (warmup + 1) + "-" + (warmup + 2) + ": " + profile);
+                                System.out.println("profiled steps " + (warmup + 1) + "-" + (warmup + 2));
                             }
                             if (s.step() == Math.min(100, steps)) {
                                 rss[0] = rssBytes();

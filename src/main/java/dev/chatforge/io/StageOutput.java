@@ -167,12 +167,12 @@ public final class StageOutput implements AutoCloseable {
             }
         }
 
-        /** Whether there is something to replace: any file, or a folder that is not empty. */
+        /** Whether there is something to replace: anything under a file output's name, or a folder that is not empty. */
         private boolean holdsSomething(Path target) {
             if (!Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 return false;
             }
-            if (!Files.isDirectory(target)) {
+            if (!folder || !Files.isDirectory(target)) {
                 return true;
             }
             try (Stream<Path> entries = Files.list(target)) {

@@ -62,7 +62,8 @@ class PrepareCliTest {
         Path cfg = config("prepare:\n  inputs:\n    - path: " + in + "\n  output: " + tmp.resolve("out") + "\n  strict: true\n");
         assertEquals(1, run("prepare", "--config", cfg.toString()));
         assertTrue(stderr.contains("error: " + in + ":2: malformed JSON"), stderr);
-        assertEquals(List.of("config.yaml", "pairs.jsonl"), leftInTmp(), "no output and no temporary folder");
+        assertEquals(List.of("config.yaml", "out.lock", "pairs.jsonl"), leftInTmp(),
+                "no output and no temporary folder, only the (free) lock file");
     }
 
     @Test
@@ -180,7 +181,7 @@ class PrepareCliTest {
                     && stderr.contains("nothing written"), stderr);
             assertFalse(Files.exists(out), (String) c[0]);
             Files.delete(in);
-            assertEquals(List.of("config.yaml"), leftInTmp(), "no temporary folder left");
+            assertEquals(List.of("config.yaml", "out.lock"), leftInTmp(), "no temporary folder left, only the (free) lock file");
         }
     }
 
