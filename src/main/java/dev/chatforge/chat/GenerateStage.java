@@ -62,6 +62,7 @@ public final class GenerateStage {
                 prompt = java.util.Arrays.copyOfRange(prompt, prompt.length - result.promptTokens(), prompt.length);
                 java.util.Arrays.stream(prompt).forEach(ids.putArray("prompt_ids")::add);
                 java.util.Arrays.stream(result.tokens()).forEach(ids.putArray("ids")::add);
+                java.util.Arrays.stream(result.logProbs()).forEach(ids.putArray("log_probs")::add);
                 ids.put("text", result.text());
                 ids.put("stop", result.stopReason().name().toLowerCase(Locale.ROOT));
                 out.println(ids);

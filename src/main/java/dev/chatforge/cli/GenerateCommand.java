@@ -18,7 +18,8 @@ public class GenerateCommand extends StageCommand {
     boolean specialTokens;
 
     @Option(names = "--print-ids", description = "Print one JSON object instead of the text: the prompt's token ids "
-            + "(prompt_ids), the generated ids (ids, without the stop token), the text and why it stopped.")
+            + "(prompt_ids), the generated ids (ids, without the stop token), their log-probabilities under the model "
+            + "(log_probs), the text and why it stopped.")
     boolean printIds;
 
     @Option(names = "--no-cache", description = "Recompute every position at every step (slow; for comparison).")
