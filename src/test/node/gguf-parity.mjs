@@ -4,12 +4,17 @@
 // log-probability it gives that continuation is within a tolerance of chatforge's.
 //
 //   node gguf-parity.mjs --model model.gguf --reference ids.json --prompt "text" [--exact N] [--tolerance 0.02]
+//       [--chat-reference chat.json --system TEXT --user TEXT]
 //
 // --exact N: how many leading tokens must be equal (default: all; q8_0 uses 10).
+// --chat-reference: also render a system + user turn with the chat template inside the GGUF file
+// (node-llama-cpp's Jinja chat wrapper, as a llama.cpp chat client does): its ids must equal
+// chatforge's chat prompt (`generate --special-tokens --print-ids` of the same turns in chatforge's
+// template), and its greedy reply chatforge's.
 // Exit status 0 when every check passes, 1 otherwise (each failure is printed).
 import {readFileSync} from "node:fs";
 import {parseArgs} from "node:util";
-import {getLlama, LlamaLogLevel} from "node-llama-cpp";
+import {getLlama, JinjaTemplateChatWrapper, LlamaLogLevel} from "node-llama-cpp";
 
 const {values: args} = parseArgs({
     options: {
@@ -17,6 +22,9 @@ const {values: args} = parseArgs({
         reference: {type: "string"},
         prompt: {type: "string", default: ""},
         exact: {type: "string", default: "all"},
+        "chat-reference": {type: "string"},
+        system: {type: "string", default: ""},
+        user: {type: "string", default: ""},
         tolerance: {type: "string", default: "0.02"}
     }
 });
@@ -48,7 +56,7 @@ const stopIds = new Set([model.tokens.eos, model.tokenize("<|end|>", true)].flat
     .filter((t) => t != null && model.isSpecialToken(t)));
 
 // 2. Greedy continuation, free-running.
-const context = await model.createContext({contextSize: model.trainContextSize, sequences: 2});
+const context = await model.createContext({contextSize: model.trainContextSize, sequences: 3});
 const want = reference.ids;
 const wantCount = want.length + (reference.stop === "stop_token" ? 1 : 0);
 const generated = [];
@@ -81,6 +89,30 @@ const tolerance = Number(args.tolerance);
 const relative = Math.abs(logProb - chatforgeLogProb) / Math.max(Math.abs(chatforgeLogProb), 1e-9);
 check(relative <= tolerance, `log-probability of the continuation: llama.cpp ${logProb.toFixed(4)}, chatforge ` +
     `${chatforgeLogProb.toFixed(4)} (relative difference ${(100 * relative).toFixed(3)}%, limit ${(100 * tolerance).toFixed(1)}%)`);
+
+// 4. Chat through the template the GGUF file carries.
+if (args["chat-reference"]) {
+    const chat = JSON.parse(readFileSync(args["chat-reference"], "utf8"));
+    const template = model.fileInfo.metadata.tokenizer.chat_template;
+    check(typeof template === "string", "the GGUF file carries tokenizer.chat_template");
+    const wrapper = new JinjaTemplateChatWrapper({template, tokenizer: model.tokenizer});
+    const {contextText} = wrapper.generateContextState({chatHistory: [
+        {type: "system", text: args.system}, {type: "user", text: args.user}, {type: "model", response: []}]});
+    const chatIds = contextText.tokenize(model.tokenizer);
+    check(same(chatIds, chat.prompt_ids), `chat template: llama.cpp client ${JSON.stringify(chatIds)} vs chatforge ` +
+        `${JSON.stringify(chat.prompt_ids)}`);
+    const reply = [];
+    const replySequence = context.getSequence();
+    if (chat.ids.length > 0) {
+        for await (const token of replySequence.evaluate(chatIds, {temperature: 0})) {
+            reply.push(token);
+            if (reply.length >= chat.ids.length) break;
+        }
+    }
+    const n = args.exact === "all" ? chat.ids.length : Math.min(Number(args.exact), chat.ids.length);
+    check(same(reply.slice(0, n), chat.ids.slice(0, n)), `greedy reply, first ${n} of ${chat.ids.length} tokens: ` +
+        `llama.cpp ${JSON.stringify(reply)} vs chatforge ${JSON.stringify(chat.ids)}`);
+}
 
 await context.dispose();
 await model.dispose();
