@@ -52,10 +52,7 @@ public final class CheckpointReplyModel implements ReplyModel {
 
     @Override
     public String reply(List<ChatTemplate.Segment> prompt, int maxNewTokens, Consumer<String> onText) {
-        int[] body = tokenizer.encodeSegments(prompt).ids();
-        int[] ids = new int[body.length + 1];
-        ids[0] = tokenizer.endOfTextId();
-        System.arraycopy(body, 0, ids, 1, body.length);
+        int[] ids = tokenizer.encodeDocument(prompt);
         return generator.generate(ids, maxNewTokens, sampler, stop, tokenizer::decode, onText).text();
     }
 }

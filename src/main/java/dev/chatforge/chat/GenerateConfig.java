@@ -26,6 +26,8 @@ import java.util.List;
  *                       fine-tuned model stops after its reply and a Hub GPT-2 at <|endoftext|>
  * @param useCache       cache attention keys/values between steps (false only to compare)
  * @param device         auto (GPU when DJL sees one), cpu or gpu
+ * @param printIds       true: stdout is one JSON object with the prompt's and the generated token ids
+ *                       and the text, instead of the streamed text (to compare with another runtime)
  */
 public record GenerateConfig(
         Path checkpoint,
@@ -39,11 +41,12 @@ public record GenerateConfig(
         List<String> stop,
         List<String> stopTokens,
         boolean useCache,
-        String device) implements StageConfig {
+        String device,
+        boolean printIds) implements StageConfig {
 
     public static GenerateConfig defaults() {
         return new GenerateConfig(null, "", false, 200, 0.8, 50, 0.95, 1337, List.of(),
-                null, true, "auto");
+                null, true, "auto", false);
     }
 
     @Override

@@ -1,6 +1,8 @@
 package dev.chatforge.chat;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chatforge.config.ConfigException;
+import dev.chatforge.io.Json;
 import dev.chatforge.tokenizer.ChatTokenizer;
 import java.io.PrintStream;
 import java.util.HashSet;
@@ -39,15 +41,32 @@ public final class GenerateStage {
             prompt[0] = tokenizer.endOfTextId();
             System.arraycopy(body, 0, prompt, 1, body.length);
 
-            out.print(config.prompt());
-            out.flush();
+            boolean stream = !config.printIds();
+            if (stream) {
+                out.print(config.prompt());
+                out.flush();
+            }
             Generator generator = new Generator(model.nextTokenModel(), config.useCache());
             Generator.Result result = generator.generate(prompt, config.maxNewTokens(), config.sampler(), stop,
                     tokenizer::decode, piece -> {
-                        out.print(piece);
-                        out.flush();
+                        if (stream) {
+                            out.print(piece);
+                            out.flush();
+                        }
                     });
-            out.println();
+            if (stream) {
+                out.println();
+            } else {
+                // The exact ids, for checking another runtime token for token (src/test/node).
+                ObjectNode ids = Json.COMPACT.createObjectNode();
+                prompt = java.util.Arrays.copyOfRange(prompt, prompt.length - result.promptTokens(), prompt.length);
+                java.util.Arrays.stream(prompt).forEach(ids.putArray("prompt_ids")::add);
+                java.util.Arrays.stream(result.tokens()).forEach(ids.putArray("ids")::add);
+                java.util.Arrays.stream(result.logProbs()).forEach(ids.putArray("log_probs")::add);
+                ids.put("text", result.text());
+                ids.put("stop", result.stopReason().name().toLowerCase(Locale.ROOT));
+                out.println(ids);
+            }
             out.flush();
             double seconds = (result.prefillNanos() + result.decodeNanos()) / 1e9;
             err.printf(Locale.ROOT, "generate: %d tokens in %.2f s: %.1f tokens/s (key/value cache %s; prompt %d tokens); "

@@ -31,9 +31,11 @@ public final class Generator {
      * @param promptTokens tokens of the prompt the model saw (after trimming to the context)
      * @param prefillNanos time to process the prompt
      * @param decodeNanos  time for the generated tokens after the first
+     * @param logProbs     natural log-probability of each generated token under the model's own
+     *                     distribution (softmax of the logits, before any temperature or top-k/p)
      */
     public record Result(int[] tokens, String text, StopReason stopReason, int promptTokens,
-                         long prefillNanos, long decodeNanos) {
+                         long prefillNanos, long decodeNanos, double[] logProbs) {
         /** Generated tokens per second, prompt processing included. */
         public double tokensPerSecond() {
             long total = prefillNanos + decodeNanos;
@@ -58,6 +60,7 @@ public final class Generator {
         ContextWindow window = new ContextWindow(model.blockSize(), prompt);
         int promptTokens = window.size();
         int[] generated = new int[Math.max(0, maxNewTokens)];
+        double[] logProbs = new double[generated.length];
         int count = 0;
         int shown = 0;
         String text = decoder == null ? null : "";
@@ -74,6 +77,7 @@ public final class Generator {
                     reason = StopReason.STOP_TOKEN;
                     break;
                 }
+                logProbs[count] = logSoftmax(logits, next);
                 generated[count++] = next;
                 if (decoder != null) {
                     text = decoder.apply(Arrays.copyOf(generated, count));
@@ -114,7 +118,21 @@ public final class Generator {
             onText.accept(text.substring(shown));
         }
         long decodeNanos = System.nanoTime() - start - prefillNanos;
-        return new Result(Arrays.copyOf(generated, count), text, reason, promptTokens, prefillNanos, decodeNanos);
+        return new Result(Arrays.copyOf(generated, count), text, reason, promptTokens, prefillNanos, decodeNanos,
+                Arrays.copyOf(logProbs, count));
+    }
+
+    /** log softmax(logits)[token], in double (one pass over the vocabulary: cheap beside a decode step). */
+    static double logSoftmax(float[] logits, int token) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float l : logits) {
+            max = Math.max(max, l);
+        }
+        double sum = 0;
+        for (float l : logits) {
+            sum += Math.exp(l - max);
+        }
+        return logits[token] - max - Math.log(sum);
     }
 
     /**

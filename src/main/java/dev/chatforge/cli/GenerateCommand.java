@@ -17,6 +17,11 @@ public class GenerateCommand extends StageCommand {
             + "as control tokens, for a prompt written in the chat template's format (default: the prompt is plain text).")
     boolean specialTokens;
 
+    @Option(names = "--print-ids", description = "Print one JSON object instead of the text: the prompt's token ids "
+            + "(prompt_ids), the generated ids (ids, without the stop token), their log-probabilities under the model "
+            + "(log_probs), the text and why it stopped.")
+    boolean printIds;
+
     @Option(names = "--no-cache", description = "Recompute every position at every step (slow; for comparison).")
     boolean noCache;
 
@@ -30,6 +35,9 @@ public class GenerateCommand extends StageCommand {
         SamplingOptions.put(options, section, "prompt", prompt);
         if (specialTokens) {
             SamplingOptions.put(options, section, "special_tokens", true);
+        }
+        if (printIds) {
+            SamplingOptions.put(options, section, "print_ids", true);
         }
         if (noCache) {
             SamplingOptions.put(options, section, "use_cache", false);

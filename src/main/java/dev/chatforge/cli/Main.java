@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "chatforge", mixinStandardHelpOptions = true, version = "chatforge " + dev.chatforge.io.Version.CHATFORGE,
         description = "Build your own chat model: prepare data, train a tokenizer and a GPT-2, evaluate, fine-tune, chat.",
-        subcommands = {PipelineCommand.class, BenchCommand.class, ReportCommand.class, InitModelCommand.class})
+        subcommands = {PipelineCommand.class, BenchCommand.class, ReportCommand.class, InitModelCommand.class,
+                ExportCommand.class})
 public final class Main {
     public static final int EXIT_FAILED = 1;
     public static final int EXIT_USAGE = 2;

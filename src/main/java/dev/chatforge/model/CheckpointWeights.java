@@ -71,7 +71,8 @@ public final class CheckpointWeights {
         return tensors;
     }
 
-    private static Map<String, String> shardsByTensor(Path index) {
+    /** The index's weight_map: tensor name to shard file name. */
+    public static Map<String, String> shardsByTensor(Path index) {
         JsonNode map;
         try {
             map = Json.MAPPER.readTree(index.toFile()).path("weight_map");

@@ -191,6 +191,19 @@ public final class ChatTokenizer implements AutoCloseable {
         return encodeSegments(template.render(turns));
     }
 
+    /**
+     * Segments as a document: {@code <|endoftext|>} first, as every training conversation is
+     * packed (ConversationPacker) and every chat prompt starts; the exported Jinja template
+     * renders exactly these ids (TransformersFiles, ExportedChatTemplateIdsTest).
+     */
+    public int[] encodeDocument(List<ChatTemplate.Segment> segments) {
+        int[] body = encodeSegments(segments).ids();
+        int[] ids = new int[body.length + 1];
+        ids[0] = endOfTextId();
+        System.arraycopy(body, 0, ids, 1, body.length);
+        return ids;
+    }
+
     /** The prompt for the agent's next reply (what generation is conditioned on). */
     public int[] encodeForReply(ChatTemplate template, List<Turn> history) {
         return encodeSegments(template.renderForReply(history)).ids();

@@ -32,13 +32,18 @@ public final class TransformersFiles {
     /**
      * The chat template in Jinja, as transformers' {@code apply_chat_template} runs it: messages
      * with roles system, user and assistant (chatforge's agent; "agent" is accepted too), and
-     * {@code add_generation_prompt} for the opening of the next reply. Renders the same text as
-     * {@link ChatTemplate#render} / {@link ChatTemplate#renderForReply} (ChatTemplateJinjaTest).
+     * {@code add_generation_prompt} for the opening of the next reply. Renders the text chatforge's
+     * model sees: {@code <|endoftext|>} (every training conversation and every chat or generate
+     * prompt starts a document with it; transformers adds no BOS for GPT-2) and then exactly
+     * {@link ChatTemplate#render} / {@link ChatTemplate#renderForReply} (ChatTemplateJinjaTest;
+     * ExportedChatTemplateIdsTest checks the ids). llama.cpp, which adds its BOS itself, strips a
+     * rendered prompt's leading BOS text, so the same template serves a GGUF file.
      */
     public static String jinja(ChatTemplate template) {
         String agent = "message['role'] == 'assistant' or message['role'] == 'agent'";
         if (template == ChatTemplate.TURNS) {
-            return "{% for message in messages %}"
+            return ChatTemplate.END_OF_TEXT
+                    + "{% for message in messages %}"
                     + "{% if message['role'] == 'system' %}" + ChatTemplate.SYSTEM + "{{ message['content'] }}" + ChatTemplate.END_OF_TURN
                     + "{% elif message['role'] == 'user' %}" + ChatTemplate.USER + "{{ message['content'] }}" + ChatTemplate.END_OF_TURN
                     + "{% elif " + agent + " %}" + ChatTemplate.AGENT + "{{ message['content'] }}" + ChatTemplate.END_OF_TURN
@@ -46,7 +51,8 @@ public final class TransformersFiles {
                     + "{% if add_generation_prompt %}" + ChatTemplate.AGENT + "{% endif %}";
         }
         // [INST]: a system message waits for the next user message and is put before it.
-        return "{% set ns = namespace(system=none) %}"
+        return ChatTemplate.END_OF_TEXT
+                + "{% set ns = namespace(system=none) %}"
                 + "{% for message in messages %}"
                 + "{% if message['role'] == 'system' %}{% set ns.system = message['content'] %}"
                 + "{% elif message['role'] == 'user' %}" + ChatTemplate.INST_OPEN + " "
@@ -58,18 +64,23 @@ public final class TransformersFiles {
                 + "{% endif %}";
     }
 
-    private static int idOf(List<TokenizerJson.AddedToken> tokens, String content) {
-        return tokens.stream().filter(t -> t.content().equals(content)).mapToInt(TokenizerJson.AddedToken::id)
+    /** An entry of tokenizer.json's {@code added_tokens}, all its flags as the file gives them. */
+    private record Added(int id, String content, boolean special, JsonNode entry) {}
+
+    private static int idOf(List<Added> tokens, String content) {
+        return tokens.stream().filter(t -> t.content().equals(content)).mapToInt(Added::id)
                 .findFirst().orElse(-1);
     }
 
-    /** Writes the three files into {@code dir} for the tokenizer at {@code tokenizerFile}. */
-    public static void write(Path dir, Path tokenizerFile, int blockSize, ChatTemplate template) throws IOException {
+    /**
+     * Writes the three files into {@code dir} for the tokenizer at {@code tokenizerFile}; returns
+     * whether a {@code chat_template} was written (the tokenizer has the template's tokens).
+     */
+    public static boolean write(Path dir, Path tokenizerFile, int blockSize, ChatTemplate template) throws IOException {
         // Only added_tokens matter here (the tokenizer itself was checked where it was made).
-        List<TokenizerJson.AddedToken> addedTokens = new ArrayList<>();
+        List<Added> addedTokens = new ArrayList<>();
         for (JsonNode t : Json.MAPPER.readTree(tokenizerFile.toFile()).path("added_tokens")) {
-            addedTokens.add(new TokenizerJson.AddedToken(t.path("id").asInt(), t.path("content").asText(),
-                    t.path("special").asBoolean(false), true));
+            addedTokens.add(new Added(t.path("id").asInt(), t.path("content").asText(), t.path("special").asBoolean(false), t));
         }
         int end = idOf(addedTokens, ChatTemplate.END_OF_TURN);
         int eot = idOf(addedTokens, ChatTemplate.END_OF_TEXT);
@@ -82,7 +93,7 @@ public final class TransformersFiles {
             specials.put("unk_token", document);
         }
         ArrayNode additional = specials.putArray("additional_special_tokens");
-        for (TokenizerJson.AddedToken t : addedTokens) {
+        for (Added t : addedTokens) {
             if (t.special() && !t.content().equals(document)) {
                 additional.add(t.content());
             }
@@ -96,18 +107,22 @@ public final class TransformersFiles {
         config.put("clean_up_tokenization_spaces", false); // decode gives back the exact text
         config.setAll(specials);
         ObjectNode decoder = config.putObject("added_tokens_decoder");
-        for (TokenizerJson.AddedToken t : addedTokens) {
+        for (Added t : addedTokens) {
+            // The flags tokenizer.json gives (transformers prefers these when both load: a
+            // disagreement would make the two files describe different tokenizers). The defaults
+            // are those of tokenizers' AddedToken.
             ObjectNode entry = decoder.putObject(Integer.toString(t.id()));
             entry.put("content", t.content());
-            entry.put("lstrip", false);
-            entry.put("normalized", false);
-            entry.put("rstrip", false);
-            entry.put("single_word", false);
+            entry.put("lstrip", t.entry().path("lstrip").asBoolean(false));
+            entry.put("normalized", t.entry().path("normalized").asBoolean(!t.special()));
+            entry.put("rstrip", t.entry().path("rstrip").asBoolean(false));
+            entry.put("single_word", t.entry().path("single_word").asBoolean(false));
             entry.put("special", t.special());
         }
         // Only a template whose tokens this tokenizer has: without them transformers would render
         // "<|user|>" as plain text, not what the model was trained on (e.g. pretraining on GPT-2's vocabulary).
-        if (template.controlTokens().stream().allMatch(token -> idOf(addedTokens, token) >= 0)) {
+        boolean chat = eot >= 0 && template.controlTokens().stream().allMatch(token -> idOf(addedTokens, token) >= 0);
+        if (chat) {
             config.put("chat_template", jinja(template));
         }
 
@@ -138,5 +153,6 @@ public final class TransformersFiles {
                 Files.writeString(modelConfig, Json.MAPPER.writeValueAsString(node) + "\n");
             }
         }
+        return chat;
     }
 }

@@ -31,6 +31,7 @@ import java.util.Map;
  *   tokenizer.json          the tokenizer the model was trained with
  *   tokenizer_config.json   for transformers: tokenizer class, special tokens, Jinja chat_template
  *   special_tokens_map.json, generation_config.json   (likewise; see tokenizer.TransformersFiles)
+ *   README.md               the model card (ModelCard): what the model is, how it was trained and is loaded
  *   trainer_state.json      step, tokens seen, learning rate, losses, data-sampler position, seed
  *   optimizer.safetensors   AdamW moments (latest checkpoints only; what resume needs)
  *   metrics.jsonl           the metrics up to this step
@@ -135,8 +136,11 @@ public record Checkpoint(Path dir, GPT2Config config, GPT2 model, Path tokenizer
                 Files.copy(tokenizerFile, tmp.resolve(TOKENIZER));
                 // tokenizer_config.json (with the Jinja chat template) etc.: the folder loads in transformers as is.
                 JsonNode template = state.run() == null ? null : state.run().get("chat_template");
-                TransformersFiles.write(tmp, tmp.resolve(TOKENIZER), model.config().nPositions(),
-                        template == null ? ChatTemplate.TURNS : ChatTemplate.parse(template.asText()));
+                ChatTemplate chat = template == null ? ChatTemplate.TURNS : ChatTemplate.parse(template.asText());
+                boolean exported = TransformersFiles.write(tmp, tmp.resolve(TOKENIZER), model.config().nPositions(), chat);
+                // The model card the Hub shows for the folder.
+                Files.writeString(tmp.resolve(ModelCard.FILE_NAME), ModelCard.markdown(runName(target), model.config(), state,
+                        exported ? chat : null));
             }
             if (metricsFile != null && Files.exists(metricsFile)) {
                 Files.copy(metricsFile, tmp.resolve(MetricsLog.FILE_NAME));
@@ -183,6 +187,14 @@ public record Checkpoint(Path dir, GPT2Config config, GPT2 model, Path tokenizer
         } catch (UnsupportedOperationException | IOException e) {
             Files.copy(source, target, StandardCopyOption.COPY_ATTRIBUTES);
         }
+    }
+
+    /** The run a checkpoint belongs to, by name: checkpoints/smoke-ft/best is "smoke-ft (best)". */
+    private static String runName(Path target) {
+        Path abs = target.toAbsolutePath().normalize();
+        Path parent = abs.getParent();
+        return parent == null || parent.getFileName() == null ? abs.getFileName().toString()
+                : parent.getFileName() + " (" + abs.getFileName() + ")";
     }
 
     /** Header metadata in a fixed order, so the same checkpoint is the same bytes (Map.of's order varies). */

@@ -135,4 +135,24 @@ class GeneratorTest {
             return logits;
         }
     }
+
+    /** --print-ids reports each generated token's log-probability under the model's own softmax (unsampled). */
+    @Test
+    void logProbabilitiesAreTheSoftmaxOfTheLogitsAtEachStep() {
+        WindowHashModel model = new WindowHashModel(50, 32);
+        Generator.Result result = new Generator(model, true).generate(new int[] {1, 2, 3}, 6,
+                new Sampler(0.9, 0, 1.0, 7), StopCondition.none(), null, null);
+        int[] context = {1, 2, 3};
+        for (int i = 0; i < result.tokens().length; i++) {
+            float[] logits = model.nextTokenLogits(context);
+            double z = 0;
+            for (float l : logits) {
+                z += Math.exp(l);
+            }
+            assertEquals(Math.log(Math.exp(logits[result.tokens()[i]]) / z), result.logProbs()[i], 1e-9);
+            context = Arrays.copyOf(context, context.length + 1);
+            context[context.length - 1] = result.tokens()[i];
+        }
+        assertEquals(6, result.logProbs().length);
+    }
 }

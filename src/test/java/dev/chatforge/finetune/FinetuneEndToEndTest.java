@@ -106,6 +106,18 @@ class FinetuneEndToEndTest {
         assertEquals(parent.toString(), state.path("run").path("parent").asText());
         List<String> metrics = Files.readAllLines(output.resolve("metrics.jsonl"));
         assertTrue(metrics.get(0).contains("\"val_loss\""), metrics.get(0));
+        // The model card the Hub shows: parent, data, steps, validation loss, how to load, the special-token caveat.
+        for (String folder : List.of("best", "latest")) {
+            String card = Files.readString(output.resolve(folder).resolve("README.md"));
+            for (String expected : List.of("fine-tuned on conversations", parent.toString(), "- Steps: ",
+                    "Validation loss at this step: ", "from_pretrained", "--format gguf", "apply_chat_template",
+                    "<|endoftext|><|system|>", "Special tokens typed inside messages")) {
+                assertTrue(card.contains(expected), folder + " card lacks '" + expected + "':\n" + card);
+            }
+            assertTrue(card.contains(String.format(java.util.Locale.ROOT, "%.4f",
+                    Json.MAPPER.readTree(output.resolve(folder).resolve("trainer_state.json").toFile()).path("val_loss").asDouble())),
+                    card);
+        }
     }
 
     @Test

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Jinja chat_template chatforge exports for transformers renders every conversation to
- * exactly the text ChatTemplate renders (what the model was trained on), checked with Jinjava.
+ * exactly the text ChatTemplate renders (what the model was trained on) after the
+ * {@code <|endoftext|>} every chatforge document starts with, checked with Jinjava.
  */
 class ChatTemplateJinjaTest {
     @TempDir
@@ -68,9 +69,9 @@ class ChatTemplateJinjaTest {
             String jinja = TransformersFiles.jinja(template);
             for (List<Turn> turns : CONVERSATIONS) {
                 for (String agentRole : List.of("assistant", "agent")) {
-                    assertEquals(ChatTemplate.join(template.render(turns)), jinja(jinja, turns, false, agentRole),
+                    assertEquals(ChatTemplate.END_OF_TEXT + ChatTemplate.join(template.render(turns)), jinja(jinja, turns, false, agentRole),
                             template + " " + turns);
-                    assertEquals(ChatTemplate.join(template.renderForReply(turns)), jinja(jinja, turns, true, agentRole),
+                    assertEquals(ChatTemplate.END_OF_TEXT + ChatTemplate.join(template.renderForReply(turns)), jinja(jinja, turns, true, agentRole),
                             template + " add_generation_prompt " + turns);
                 }
             }
@@ -80,8 +81,8 @@ class ChatTemplateJinjaTest {
     @Test
     void aGenerationPromptOpensTheAgentsTurn() {
         List<Turn> turns = List.of(t(Role.USER, "Hi"));
-        assertEquals("<|user|>Hi<|end|><|agent|>", jinja(TransformersFiles.jinja(ChatTemplate.TURNS), turns, true, "assistant"));
-        assertEquals("[INST] Hi [/INST]", jinja(TransformersFiles.jinja(ChatTemplate.INST), turns, true, "assistant"));
+        assertEquals("<|endoftext|><|user|>Hi<|end|><|agent|>", jinja(TransformersFiles.jinja(ChatTemplate.TURNS), turns, true, "assistant"));
+        assertEquals("<|endoftext|>[INST] Hi [/INST]", jinja(TransformersFiles.jinja(ChatTemplate.INST), turns, true, "assistant"));
     }
 
     @Test
