@@ -1,10 +1,10 @@
 package dev.chatforge.export;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.chatforge.io.AtomicFiles;
 import dev.chatforge.io.Json;
 import dev.chatforge.io.Progress;
 import dev.chatforge.io.StageInputException;
+import dev.chatforge.io.StageOutput;
 import dev.chatforge.model.GPT2Config;
 import dev.chatforge.tokenizer.ChatTemplate;
 import dev.chatforge.tokenizer.TokenizerJson;
@@ -12,7 +12,9 @@ import dev.chatforge.tokenizer.TransformersFiles;
 import dev.chatforge.tokenizer.VocabAndMerges;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -64,13 +66,24 @@ public final class GgufExport {
     /** One tensor of the plan: where it comes from and how it is written. */
     record Planned(String gguf, StreamedTensors.Entry source, boolean transpose, long[] ne, GgmlType type) {}
 
+    private static final String STAGE = "export";
+
     private GgufExport() {}
+
+    /** Whether {@code file} starts with GGUF's magic, so --force may replace it (never a user's other file). */
+    static boolean isGguf(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] magic = in.readNBytes(4);
+            return magic.length == 4 && magic[0] == 'G' && magic[1] == 'G' && magic[2] == 'U' && magic[3] == 'F';
+        } catch (IOException e) {
+            return false;
+        }
+    }
 
     public static Result run(Path checkpoint, Path output, GgmlType type, boolean force, PrintStream err) {
         if (!Files.isDirectory(checkpoint)) {
             throw new StageInputException(checkpoint + ": checkpoint folder not found");
         }
-        AtomicFiles.checkWritable(output, force);
         GPT2Config config = GPT2Config.read(checkpoint);
         Path tokenizerFile = VocabAndMerges.tokenizerOf(checkpoint);
         if (tokenizerFile == null) {
@@ -122,9 +135,12 @@ public final class GgufExport {
         float[] values = new float[(int) largest];
         float[] transposed = new float[(int) largestTransposed];
         ByteBuffer bytes = ByteBuffer.allocate((int) largestBytes).order(ByteOrder.LITTLE_ENDIAN);
-        try (Progress progress = new Progress("export", plan.size(), "tensors")) {
-            AtomicFiles.write(output, raw -> {
-                BufferedOutputStream out = new BufferedOutputStream(raw, 1 << 16);
+        // The output's owner: an output inside the checkpoint, or an existing file that is not a
+        // GGUF file, is refused whatever the flags; the old file is replaced only once the new one is whole.
+        try (StageOutput target = StageOutput.file(STAGE, output).reads(checkpoint)
+                .recognizedBy(GgufExport::isGguf, "a GGUF file").force(force).open();
+             Progress progress = new Progress("export", plan.size(), "tensors")) {
+            try (BufferedOutputStream out = new BufferedOutputStream(Files.newOutputStream(target.path()), 1 << 16)) {
                 int[] done = {0};
                 gguf.write(out, info -> {
                     Planned p = plan.get(done[0]);
@@ -140,8 +156,10 @@ public final class GgufExport {
                     progress.update(++done[0]);
                     return bytes;
                 });
-                out.flush();
-            });
+            }
+            target.commit();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + output + ": " + e.getMessage(), e);
         }
         long size;
         try {

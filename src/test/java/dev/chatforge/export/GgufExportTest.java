@@ -352,31 +352,54 @@ class GgufExportTest {
     }
 
     @Test
-    void anExistingOutputIsKeptWithoutForceAndReplacedWithIt() throws Exception {
+    void anExistingOutputIsKeptWithoutForceAndReplacedWithItButAUsersFileNever() throws Exception {
         Path ckpt = dir.resolve("ckpt");
         chatforgeFolder(ckpt, 32, 1, 8);
         Path out = dir.resolve("out/model.gguf");
         Files.createDirectories(out.getParent());
         Files.writeString(out, "mine");
-        PrintStream saved = System.err;
-        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-        int code;
-        try {
-            System.setErr(new PrintStream(err, true));
-            code = Main.run("export", "--checkpoint", ckpt.toString(), "--format", "gguf", "--output", out.toString());
-        } finally {
-            System.setErr(saved);
+        // A file that is not a GGUF file is the user's: refused without --force, and with it.
+        for (boolean force : new boolean[] {false, true}) {
+            String err = exportExpectingFailure(ckpt, out, force);
+            assertTrue(err.contains(out.toString()), err);
+            assertEquals("mine", Files.readString(out));
         }
-        assertEquals(1, code);
-        assertTrue(err.toString().contains(out.toString()), err.toString());
-        assertEquals("mine", Files.readString(out));
+        Files.delete(out);
+        assertEquals(0, Main.run("export", "--checkpoint", ckpt.toString(), "--output", out.toString(), "--type", "f16"));
+        byte[] first = Files.readAllBytes(out);
+        exportExpectingFailure(ckpt, out, false);
+        assertArrayEquals(first, Files.readAllBytes(out));
         assertEquals(0, Main.run("export", "--checkpoint", ckpt.toString(), "--output", out.toString(), "--type", "q8_0",
                 "--force"));
         assertEquals(3, new GgufFileReader(out).version);
-        try (var files = Files.list(out.getParent())) {
-            assertEquals(List.of(out.getFileName().toString()), files.map(p -> p.getFileName().toString()).toList());
+        assertFalse(java.util.Arrays.equals(first, Files.readAllBytes(out)));
+        try (var files = Files.list(out.getParent())) { // no temporary copy left, only the free lock
+            assertEquals(List.of("model.gguf", "model.gguf.lock"),
+                    files.map(p -> p.getFileName().toString()).sorted().toList());
         }
         assertEquals(2, Main.run("export", "--checkpoint", ckpt.toString(), "--output", out.toString(), "--type", "q4"));
+        // An output inside the checkpoint it reads is refused, --force or not.
+        String inside = exportExpectingFailure(ckpt, ckpt.resolve("model.gguf"), true);
+        assertTrue(inside.contains(ckpt.toString()), inside);
+        assertFalse(Files.exists(ckpt.resolve("model.gguf")));
+    }
+
+    /** Runs export into {@code out}, expects exit 1, returns what it printed on stderr. */
+    private static String exportExpectingFailure(Path ckpt, Path out, boolean force) {
+        PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        try {
+            System.setErr(new PrintStream(err, true));
+            List<String> args = new ArrayList<>(List.of("export", "--checkpoint", ckpt.toString(), "--format",
+                    "gguf", "--output", out.toString()));
+            if (force) {
+                args.add("--force");
+            }
+            assertEquals(1, Main.run(args.toArray(String[]::new)), err.toString());
+        } finally {
+            System.setErr(saved);
+        }
+        return err.toString();
     }
 
     @Test
