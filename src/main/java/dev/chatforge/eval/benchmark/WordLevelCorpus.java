@@ -56,7 +56,7 @@ record WordLevelCorpus(String scored, long words, long bytes, Path file, int ite
             }
             try (NDManager manager = Engine.getInstance().newBaseManager()) {
                 PennTreebankText ptb = PennTreebankText.builder().optRepository(repository).optUsage(usage)
-                        .optManager(manager).build();
+                        .optManager(manager).setSampling(1, false).build(); // a sampler is required, never used
                 ptb.prepare(null);
                 List<String> lines = new ArrayList<>();
                 for (long i = 0; i < ptb.size(); i++) {
