@@ -46,9 +46,11 @@ public final class EvalStage {
         if (config.answers() > 0) {
             AtomicFiles.checkWritable(AnswerQuality.fileBeside(config.report()), force);
         }
+        // the dialogues are read first: a split without agent turns fails before any scoring
+        List<ReferenceTurn> turns = config.answers() > 0 ? referenceTurns(config) : null;
         ObjectNode report = config.benchmark() != null ? benchmark(config) : perplexity(config);
-        if (config.answers() > 0) {
-            report.set("answers", answers(config));
+        if (turns != null) {
+            report.set("answers", answers(config, turns));
         }
         if (config.report() != null) {
             try {
@@ -187,10 +189,13 @@ public final class EvalStage {
      * {@code eval.answers}: replies to the first N user turns of the split's conversations (the
      * prepared records the tokenized data was made from), scored; answers.jsonl beside the report.
      */
-    private static ObjectNode answers(EvalConfig config) {
+    private static List<ReferenceTurn> referenceTurns(EvalConfig config) {
+        return ReferenceTurn.firstOf(preparedSplit(TokenizedData.read(config.data()), config.effectiveSplit()), config.answers());
+    }
+
+    private static ObjectNode answers(EvalConfig config, List<ReferenceTurn> turns) {
         TokenizedData data = TokenizedData.read(config.data());
         Path prepared = preparedSplit(data, config.effectiveSplit());
-        List<ReferenceTurn> turns = ReferenceTurn.firstOf(prepared, config.answers());
         Path file = AnswerQuality.fileBeside(config.report());
         List<AnswerQuality.Answer> answers;
         ChatTemplate template;
