@@ -50,6 +50,16 @@ public final class LoadedModel implements AutoCloseable {
         return tokenizer;
     }
 
+    /** The model itself, for scoring (benchmarks). */
+    public dev.chatforge.model.GPT2 model() {
+        return checkpoint.model();
+    }
+
+    /** The training step the checkpoint was saved at, or -1 when it does not say. */
+    public long step() {
+        return checkpoint.state() == null ? -1 : checkpoint.state().step();
+    }
+
     public NextTokenModel nextTokenModel() {
         return new GPT2NextTokenModel(checkpoint.model());
     }

@@ -25,7 +25,8 @@ public final class Main {
         STAGE_DESCRIPTIONS.put("prepare", "Read raw text/JSONL/[INST]/CSV data, clean it, drop duplicates, split train/validation.");
         STAGE_DESCRIPTIONS.put("tokenize", "Train a byte-level BPE tokenizer (tokenizer.json) and encode the splits into token files.");
         STAGE_DESCRIPTIONS.put("train", "Train a GPT-2 causal language model on token files.");
-        STAGE_DESCRIPTIONS.put("eval", "Report validation loss, perplexity and bits per byte of a checkpoint.");
+        STAGE_DESCRIPTIONS.put("eval", "Report validation loss, perplexity and bits per byte of a checkpoint; standard benchmarks "
+                + "(WikiText-2, PTB, LAMBADA, HellaSwag); the quality of its answers on dialogues (ROUGE-L).");
         STAGE_DESCRIPTIONS.put("finetune", "Continue from a checkpoint on dialogue data, learning the agent's replies.");
         STAGE_DESCRIPTIONS.put("generate", "Generate text from a prompt with a checkpoint.");
         STAGE_DESCRIPTIONS.put("chat", "Talk to a checkpoint: a command-line chatbot with history and persona.");

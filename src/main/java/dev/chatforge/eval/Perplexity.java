@@ -109,7 +109,7 @@ public final class Perplexity {
                 allLossSum += losses.mul(NativeArrays.of(m, counted, shape)).sum().getFloat();
             }
             if (progress != null) {
-                progress.add((long) rows * length);
+                progress.update(all); // predictions scored so far: overlapping windows count each token once
             }
             i = j;
         }

@@ -61,6 +61,8 @@ public final class ReportPage {
                 .append("\" width=\"1200\">\n<figcaption>").append(caption(curves)).append(" The figure alone: <code>")
                 .append(esc(pngFileName)).append("</code> beside this page.</figcaption></figure>\n");
         summaryTable(h, curves);
+        BenchmarkTables.benchmarks(h, curves);
+        BenchmarkTables.answersSideBySide(h, curves);
         for (int i = 0; i < curves.size(); i++) {
             runSection(h, curves.get(i), i);
         }
@@ -149,20 +151,28 @@ public final class ReportPage {
         }
 
         h.append("<h3>Evaluations</h3>\n");
-        if (run.evals().isEmpty()) {
-            h.append("<p>No <code>eval*.json</code> in this folder (write one with <code>chatforge eval</code>, "
-                    + "<code>report:</code> key).</p>\n");
+        List<EvalReport> evals = run.evals().stream().filter(e -> e.benchmark() == null).toList();
+        if (evals.isEmpty()) {
+            h.append("<p>No <code>eval*.json</code> of a tokenized split in this folder (write one with <code>chatforge eval</code>, "
+                    + "<code>report:</code> key)").append(run.evals().isEmpty() ? "" : "; its benchmark reports are under Benchmarks")
+                    .append(".</p>\n");
         } else {
             h.append("<table>\n<tr><th>report</th><th>checkpoint</th><th>step</th><th>data</th><th>split</th>"
-                    + "<th>tokens scored</th><th>loss</th><th>perplexity</th><th>bits per byte</th></tr>\n");
-            for (EvalReport e : run.evals()) {
+                    + "<th>tokens scored</th><th>loss</th><th>perplexity</th><th>bits per byte</th>"
+                    + "<th>answers: ROUGE-L F1 / token F1 / exact match</th></tr>\n");
+            for (EvalReport e : evals) {
                 h.append("<tr><td><code>").append(esc(e.file())).append("</code></td><td><code>").append(esc(e.checkpoint()))
                         .append("</code></td>").append(num(e.step() == null ? "" : Format.count(e.step())))
                         .append("<td><code>").append(esc(e.data())).append("</code></td><td>").append(esc(e.split()))
                         .append(e.scored().isEmpty() ? "" : "<br><small>" + esc(e.scored()) + "</small>").append("</td>")
                         .append(num(Format.count(e.tokensScored()))).append(num(Format.loss(e.loss())))
                         .append(num(Format.perplexity(e.perplexity())))
-                        .append(num(e.bitsPerByte() == null ? "n/a" : Format.loss(e.bitsPerByte()))).append("</tr>\n");
+                        .append(num(e.bitsPerByte() == null ? "n/a" : Format.loss(e.bitsPerByte())))
+                        .append(num(e.answers() == null ? "" : Format.loss(e.answers().rougeL()) + " / "
+                                + Format.loss(e.answers().tokenF1()) + " / " + Format.loss(e.answers().exactMatch())
+                                + "<br><small>" + e.answers().turns() + " turns, <code>" + esc(e.answers().file().getFileName().toString())
+                                + "</code></small>"))
+                        .append("</tr>\n");
             }
             h.append("</table>\n");
         }
@@ -202,11 +212,11 @@ public final class ReportPage {
         }
     }
 
-    private static String swatch(int run) {
+    static String swatch(int run) {
         return "<span class=\"swatch\" style=\"background:" + RunColors.hex(run) + "\"></span>";
     }
 
-    private static String num(String text) {
+    static String num(String text) {
         return "<td class=\"num\">" + text + "</td>";
     }
 

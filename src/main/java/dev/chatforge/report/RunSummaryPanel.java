@@ -63,8 +63,13 @@ final class RunSummaryPanel {
         run.best().ifPresent(best -> lines.add("best val loss " + Format.loss(best.valLoss()) + " at step "
                 + Format.count(best.step()) + " (perplexity " + Format.perplexity(Math.exp(best.valLoss())) + ")"));
         for (EvalReport eval : run.evals()) {
-            lines.add(eval.file() + ": perplexity " + Format.perplexity(eval.perplexity())
-                    + (eval.bitsPerByte() == null ? "" : ", " + Format.loss(eval.bitsPerByte()) + " bits/byte"));
+            String figures = eval.benchmark() != null
+                    ? eval.benchmark() + " " + String.join(", ", eval.figures().entrySet().stream()
+                            .map(f -> f.getKey() + " " + Format.loss(f.getValue())).toList())
+                    : "perplexity " + Format.perplexity(eval.perplexity())
+                            + (eval.bitsPerByte() == null ? "" : ", " + Format.loss(eval.bitsPerByte()) + " bits/byte");
+            lines.add(eval.file() + ": " + figures
+                    + (eval.answers() == null ? "" : ", answers ROUGE-L " + Format.loss(eval.answers().rougeL())));
         }
         if (!run.parents().isEmpty()) {
             ParentLink parent = run.parents().get(0);
