@@ -63,6 +63,13 @@ public record TrainingSettings(
         checks.check(warmupSteps >= 0, "warmup_steps", "must be >= 0, got " + warmupSteps);
         if (lrDecaySteps != null) {
             checks.check(lrDecaySteps >= warmupSteps, "lr_decay_steps", "must be >= warmup_steps, got " + lrDecaySteps);
+        } else {
+            // The schedule ends at max_steps: a longer warm-up never reaches learning_rate (100 of 10
+            // steps peaks at 10% of it). With lr_decay_steps set the schedule is deliberately longer
+            // than this run (a run extended later), so the warm-up may be too.
+            checks.check(warmupSteps <= maxSteps, "warmup_steps", "is " + warmupSteps + ", more than max_steps (" + maxSteps
+                    + "): the learning rate would never reach learning_rate; lower warmup_steps, or set lr_decay_steps "
+                    + "for a schedule longer than this run");
         }
         checks.range("beta1", beta1, 0, 0.999999);
         checks.range("beta2", beta2, 0, 0.999999);

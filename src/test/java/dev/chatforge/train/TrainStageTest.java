@@ -47,7 +47,7 @@ class TrainStageTest {
                   max_steps: 40
                   learning_rate: 0.01
                   min_lr: 0.001
-                  warmup_steps: 5
+                  warmup_steps: 2
                   eval_interval: 20
                   eval_windows: 16
                   device: cpu
@@ -165,6 +165,14 @@ class TrainStageTest {
         assertEquals(2, r[0]);
         String err = (String) r[1];
         assertTrue(err.contains("train.model") && err.contains("train.min_lr"), err);
+    }
+
+    @Test
+    void aWarmupLongerThanTheRunIsAConfigErrorNamingBothKeys() throws Exception {
+        Path c = config("");
+        Object[] r = run("train", "--config", c.toString(), "--set", "train.warmup_steps=100", "--set", "train.max_steps=10");
+        assertEquals(2, r[0]);
+        assertTrue(((String) r[1]).contains("key 'train.warmup_steps': is 100, more than max_steps (10)"), (String) r[1]);
     }
 
     @Test
