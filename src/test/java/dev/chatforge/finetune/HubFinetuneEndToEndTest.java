@@ -188,4 +188,23 @@ class HubFinetuneEndToEndTest {
         assertEquals(0, r[0], (String) r[2]);
         assertEquals(2, ((String) r[1]).lines().count(), (String) r[1]);
     }
+
+    @Test
+    void chatOnTheHubFolderItselfSaysToFineTuneOrGenerate() {
+        Object[] r = cli("hello\n", "chat", "--checkpoint", hub.toString(), "--temperature", "0");
+        String err = (String) r[2];
+        assertEquals(1, r[0], err);
+        assertTrue(err.contains("<|user|>") && err.contains("chatforge finetune") && err.contains("chatforge generate"), err);
+        assertEquals("", r[1], "nothing is answered");
+    }
+
+    @Test
+    void aPersonaLongerThanTheContextIsRefusedAtStartWithItsLength() {
+        Object[] r = cli("hello\n", "chat", "--checkpoint", dir.resolve("ft/best").toString(), "--temperature", "0",
+                "--persona", "You are a very patient agent. ".repeat(20));
+        String err = (String) r[2];
+        assertEquals(2, r[0], err);
+        assertTrue(err.contains("persona") && err.contains("tokens") && err.contains("attends to 64 tokens"), err);
+        assertEquals("", r[1], "nothing is answered");
+    }
 }
