@@ -143,6 +143,26 @@ class TrainStageTest {
     }
 
     @Test
+    void aTokenFileWithTheRightSizeButOtherIdsIsRefusedByEveryStageThatOpensIt() throws Exception {
+        Path c = config("");
+        assertEquals(0, run("train", "--config", c.toString(), "--set", "train.max_steps=2")[0]);
+        // Same count of ids (so the same size), other ids: only the manifest's SHA-256 tells.
+        Path other = TokenizedFixture.write(dir.resolve("other"), 64, text(4000, 64, 7), text(600, 64, 7), null, 2400,
+                "{\"tokenizer\": 1}");
+        Path trainBin = dir.resolve("tokens/train.bin");
+        assertEquals(Files.size(trainBin), Files.size(other.resolve("train.bin")));
+        Files.copy(other.resolve("train.bin"), trainBin, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Object[] train = run("train", "--config", c.toString(), "--force", "--set", "train.max_steps=2");
+        assertEquals(1, train[0], (String) train[1]);
+        assertTrue(((String) train[1]).contains(trainBin + ": its SHA-256") && ((String) train[1]).contains("manifest"),
+                (String) train[1]);
+        Files.copy(other.resolve("val.bin"), dir.resolve("tokens/val.bin"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Object[] eval = run("eval", "--config", c.toString());
+        assertEquals(1, eval[0], (String) eval[1]);
+        assertTrue(((String) eval[1]).contains(dir.resolve("tokens/val.bin") + ": its SHA-256"), (String) eval[1]);
+    }
+
+    @Test
     void evalOfAMissingCheckpointSaysSo() throws Exception {
         Path c = config("");
         Object[] r = run("eval", "--config", c.toString(), "--set", "eval.checkpoint=" + dir.resolve("nope"));
