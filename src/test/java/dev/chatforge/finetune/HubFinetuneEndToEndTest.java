@@ -143,10 +143,12 @@ class HubFinetuneEndToEndTest {
     @Test
     void aLongerRunResumesTheGrownModel() throws Exception {
         Object[] r = cli("", "finetune", "--config", yaml.toString(), "--set", "finetune.output=" + dir.resolve("ft-resume"),
-                "--set", "finetune.max_steps=2", "--set", "finetune.eval_interval=2");
+                "--set", "finetune.max_steps=2", "--set", "finetune.eval_interval=2",
+                "--set", "finetune.lr_decay_steps=4");
         assertEquals(0, r[0], (String) r[2]);
         r = cli("", "finetune", "--config", yaml.toString(), "--set", "finetune.output=" + dir.resolve("ft-resume"),
-                "--set", "finetune.max_steps=4", "--set", "finetune.eval_interval=2");
+                "--set", "finetune.max_steps=4", "--set", "finetune.eval_interval=2",
+                "--set", "finetune.lr_decay_steps=4");
         assertEquals(0, r[0], (String) r[2]);
         assertTrue(((String) r[2]).contains("resuming"), (String) r[2]);
         JsonNode state = Json.MAPPER.readTree(dir.resolve("ft-resume/latest/trainer_state.json").toFile());

@@ -111,7 +111,8 @@ class TrainStageTest {
     @Test
     void aSecondRunResumesAndAFinishedRunHasNothingToDo() throws Exception {
         Path c = config("");
-        assertEquals(0, run("train", "--config", c.toString(), "--set", "train.max_steps=20")[0]);
+        // A 40-step schedule (lr_decay_steps) run to step 20, then resumed with its 40 steps.
+        assertEquals(0, run("train", "--config", c.toString(), "--set", "train.max_steps=20", "--set", "train.lr_decay_steps=40")[0]);
         Object[] more = run("train", "--config", c.toString());
         assertEquals(0, more[0], (String) more[1]);
         assertTrue(((String) more[1]).contains("resuming"), (String) more[1]);
