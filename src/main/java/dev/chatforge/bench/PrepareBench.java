@@ -53,6 +53,10 @@ public final class PrepareBench {
         String[] args = rest.toArray(String[]::new);
         Path given = args.length > 0 && !args[0].matches("\\d+") ? Path.of(args[0]) : null;
         int megabytes = args.length > 0 && given == null ? Integer.parseInt(args[0]) : 200;
+        if (given != null && !Files.isRegularFile(given)) {
+            throw new dev.chatforge.io.StageInputException(given + ": not found (bench prepare takes a JSONL file or a "
+                    + "size in MB to generate)");
+        }
         Path dir;
         try {
             dir = Files.createTempDirectory("chatforge-bench-prepare");

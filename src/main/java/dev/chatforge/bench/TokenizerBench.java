@@ -67,6 +67,11 @@ public final class TokenizerBench {
                         + " (options: --mb N, --vocab N, --threads N, --repeat N, --input FILE...)");
             }
         }
+        for (Path input : inputs) {
+            if (!Files.isRegularFile(input)) {
+                throw new dev.chatforge.io.StageInputException(input + ": not found (--input takes text files)");
+            }
+        }
         long bytes = (long) (mb * 1_000_000);
         List<String> docs = inputs.isEmpty() ? EnglishLikeText.documents(bytes, 42) : fromFiles(inputs, bytes);
         long textBytes = docs.stream().mapToLong(d -> d.getBytes(StandardCharsets.UTF_8).length).sum();

@@ -97,8 +97,12 @@ public final class ChatRepl {
                 err.println("(conversation cleared" + (session.persona() == null ? "" : "; persona kept") + ")");
             }
             case "/persona" -> {
-                session.setPersona(argument);
-                err.println(session.persona() == null ? "(persona removed)" : "(persona: " + session.persona() + ")");
+                try {
+                    session.setPersona(argument);
+                    err.println(session.persona() == null ? "(persona removed)" : "(persona: " + session.persona() + ")");
+                } catch (ChatSession.ContextOverflowException e) {
+                    err.println("error: " + e.getMessage() + " (persona unchanged)");
+                }
             }
             case "/help" -> err.println(HELP);
             default -> err.println("unknown command " + name + "; " + HELP);

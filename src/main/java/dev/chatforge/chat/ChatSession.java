@@ -20,7 +20,7 @@ public final class ChatSession {
     private String persona;
     private final List<Turn> turns = new ArrayList<>();
 
-    /** The message and the persona alone are longer than the context. */
+    /** The message and the persona alone (or the persona alone) are longer than the context allows. */
     public static final class ContextOverflowException extends RuntimeException {
         ContextOverflowException(String message) {
             super(message);
@@ -100,9 +100,24 @@ public final class ChatSession {
         turns.clear();
     }
 
-    /** Replaces the persona (null or blank removes it); the turns are kept. */
+    /**
+     * Replaces the persona (null or blank removes it); the turns are kept. A persona that leaves
+     * no room for a message and the reply is refused here, once, rather than every message after.
+     */
     public void setPersona(String text) {
-        persona = text == null || text.isBlank() ? null : text.strip();
+        String given = text == null || text.isBlank() ? null : text.strip();
+        if (given != null) {
+            int context = model.blockSize();
+            int budget = context - Math.min(maxNewTokens, context / 2);
+            int length = model.countTokens(template.renderForReply(List.of(new Turn(Role.SYSTEM, given),
+                    new Turn(Role.USER, ""))));
+            if (length >= budget) {
+                throw new ContextOverflowException("the persona takes " + length + " tokens (with the template's markers); "
+                        + "this model attends to " + context + " tokens and keeps " + (context - budget)
+                        + " for the reply, which leaves no room for a message: use a shorter persona");
+            }
+        }
+        persona = given;
     }
 
     public String persona() {

@@ -1,6 +1,7 @@
 package dev.chatforge.cli;
 
 import dev.chatforge.bench.GenerateBench;
+import dev.chatforge.bench.HashBench;
 import dev.chatforge.bench.PrepareBench;
 import dev.chatforge.bench.TokenizerBench;
 import dev.chatforge.bench.TrainBench;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Unmatched;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure speed and memory: prepare MB/s, tokenizer training and encoding, training and eval tokens/s, generation with and without the KV cache.",
         subcommands = {BenchCommand.Prepare.class, BenchCommand.Tokenize.class, BenchCommand.Train.class,
-                BenchCommand.Generate.class})
+                BenchCommand.Generate.class, BenchCommand.Hash.class})
 public class BenchCommand {
 
     /** Shared shape of a benchmark subcommand: pass the remaining arguments through. */
@@ -40,6 +41,14 @@ public class BenchCommand {
         @Override
         void run(String[] arguments) {
             PrepareBench.run(arguments);
+        }
+    }
+
+    @Command(name = "hash", description = "SHA-256 check of a token file at a stage's start: full hash MB/s and the cached lookup. Args: [--mb N] (default 1024).")
+    static class Hash extends Bench {
+        @Override
+        void run(String[] arguments) {
+            HashBench.run(arguments);
         }
     }
 

@@ -52,10 +52,20 @@ public class InitModelCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (positions != null && (positions < 1 || positions > HubFolder.MAX_MASKED_POSITIONS)) {
+            throw new ConfigException("--n-positions " + positions + ": must be between 1 and " + HubFolder.MAX_MASKED_POSITIONS
+                    + ": the Hub layout stores an n_positions × n_positions causal-mask buffer (attn.bias) per block, "
+                    + "and one array holds at most 2^31 - 1 values");
+        }
+        // The tokenizer first: it sets vocab_size, so no message quotes the preset's, and its
+        // problems are named under the path the user gave.
+        byte[] tokenizerJson = VocabAndMerges.tokenizerJsonBytes(tokenizer);
+        Path given = Files.isRegularFile(tokenizer.resolve("tokenizer.json")) ? tokenizer.resolve("tokenizer.json") : tokenizer;
+        int vocabSize = TokenizerJson.parse(tokenizerJson, given).vocabSize();
         GPT2Config config;
         HubFolder layout;
         try {
-            config = GPT2Config.preset(preset);
+            config = GPT2Config.preset(preset).withVocabSize(vocabSize);
             if (positions != null) {
                 config = config.withSizes(positions, config.nEmbd(), config.nLayer(), config.nHead());
             }
@@ -73,8 +83,7 @@ public class InitModelCommand implements Callable<Integer> {
                         CheckpointWeights.SINGLE, CheckpointWeights.INDEX, "model-*-of-*.safetensors")
                 .reads(tokenizer, tokenizerRead).force(force).open()) {
             Path tmp = out.path();
-            Files.write(tmp.resolve(TOKENIZER), VocabAndMerges.tokenizerJsonBytes(tokenizer));
-            config = config.withVocabSize(TokenizerJson.read(tmp.resolve(TOKENIZER)).vocabSize());
+            Files.write(tmp.resolve(TOKENIZER), tokenizerJson);
             try (GPT2 model = GPT2.create(config, Device.cpu(), seed)) {
                 layout.write(model, tmp);
             }

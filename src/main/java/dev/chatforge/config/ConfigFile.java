@@ -58,7 +58,7 @@ public final class ConfigFile {
             root = JsonNodeFactory.instance.objectNode();
         } else {
             try {
-                JsonNode parsed = YAML.readTree(Files.readString(file));
+                JsonNode parsed = YamlTree.read(YAML, utf8(file, Files.readAllBytes(file)));
                 if (parsed == null || parsed.isMissingNode() || parsed.isNull()) {
                     root = JsonNodeFactory.instance.objectNode();
                 } else if (parsed instanceof ObjectNode object) {
@@ -66,6 +66,8 @@ public final class ConfigFile {
                 } else {
                     throw new ConfigException(origin + ": expected a mapping of sections (prepare:, train:, ...) at the top level");
                 }
+            } catch (YamlTree.BadYaml e) {
+                throw new ConfigException(origin + ": " + e.getMessage());
             } catch (NoSuchFileException e) {
                 throw new ConfigException(origin + ": config file not found");
             } catch (JsonProcessingException e) {
@@ -191,6 +193,34 @@ public final class ConfigFile {
     }
 
     /**
+     * The file's text, decoded strictly: a config saved as Latin-1 or UTF-16 is an error naming
+     * where its first byte that is not UTF-8 lies, not "Input length = 1" nor a silent U+FFFD.
+     */
+    private static String utf8(Path file, byte[] bytes) {
+        java.nio.charset.CharsetDecoder decoder = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length);
+        java.nio.charset.CoderResult result = decoder.decode(in, out, true);
+        if (!result.isError()) {
+            result = decoder.flush(out);
+        }
+        if (result.isError()) {
+            int offset = in.position();
+            int line = 1;
+            for (int i = 0; i < offset; i++) {
+                if (bytes[i] == '\n') {
+                    line++;
+                }
+            }
+            throw new ConfigException(file + ": not UTF-8 text: byte 0x" + String.format("%02X", bytes[offset] & 0xFF)
+                    + " at byte offset " + offset + " (line " + line + "); save the file as UTF-8");
+        }
+        return out.flip().toString();
+    }
+
+    /**
      * Binds section {@code name} over {@code defaults}: keys the file gives replace the defaults,
      * nested mappings merge key by key. Unknown keys, wrong types and failed validation are
      * reported with the file, the key path and, for a misspelt key, the closest known one.
@@ -306,8 +336,10 @@ public final class ConfigFile {
     /** A --set value is read as YAML, so numbers, booleans, null and [lists] work as in the file. */
     private static JsonNode parseScalar(String key, String value) {
         try {
-            JsonNode parsed = YAML.readTree(value.isEmpty() ? "''" : value);
+            JsonNode parsed = YamlTree.read(YAML, value.isEmpty() ? "''" : value);
             return parsed == null || parsed.isMissingNode() ? JsonNodeFactory.instance.textNode(value) : parsed;
+        } catch (YamlTree.BadYaml e) {
+            throw new ConfigException("--set " + key + "=" + value + ": " + e.getMessage());
         } catch (JsonProcessingException e) {
             throw new ConfigException("--set " + key + "=" + value + ": cannot read the value: " + e.getOriginalMessage());
         }

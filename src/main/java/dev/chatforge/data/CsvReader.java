@@ -18,7 +18,8 @@ import org.apache.commons.csv.CSVRecord;
  * CSV (RFC 4180, via commons-csv) with a header row; each row is one exchange, its turns taken
  * from the configured user, agent and optional system columns. Quoted fields may contain
  * commas, doubled quotes and newlines. A header without the configured columns is an error for
- * the whole file; a row with too few fields is skipped as {@code missing_column}.
+ * the whole file; a row with too few fields is skipped as {@code missing_column}, one with
+ * more (non-empty) fields than the header as {@code extra_columns}.
  */
 final class CsvReader implements RawReader {
     private static final CSVFormat FORMAT = CSVFormat.DEFAULT.builder()
@@ -96,6 +97,13 @@ final class CsvReader implements RawReader {
                         + header.size() + " columns; missing " + missing));
                 continue;
             }
+            if (hasTextBeyondHeader(row, header.size())) {
+                // Usually an unquoted comma in a reply ("it shipped, arriving friday"): keeping the
+                // first field would cut the reply, joining would guess; the row is reported instead.
+                sink.problem(new Problem(DropReason.EXTRA_COLUMNS, name, startLine, "row has " + row.size()
+                        + " fields but the header has " + header.size() + "; quote a field that contains a comma (\"a, b\")"));
+                continue;
+            }
             List<Turn> turns = new ArrayList<>(3);
             if (systemColumn != null && !row.get(systemColumn).isEmpty()) {
                 turns.add(new Turn(Role.SYSTEM, row.get(systemColumn)));
@@ -104,6 +112,16 @@ final class CsvReader implements RawReader {
             turns.add(new Turn(Role.AGENT, row.get(agentColumn)));
             sink.record(Record.conversation(null, name + ":" + startLine, turns));
         }
+    }
+
+    /** Fields past the header's count that hold text; empty ones (a trailing comma) lose nothing. */
+    private static boolean hasTextBeyondHeader(CSVRecord row, int headerSize) {
+        for (int i = headerSize; i < row.size(); i++) {
+            if (!row.get(i).isEmpty()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -11,6 +11,7 @@ public enum DropReason {
     MALFORMED_JSON(true),
     MISSING_FIELD(true),
     MISSING_COLUMN(true),
+    EXTRA_COLUMNS(true),
     MALFORMED_CSV(true),
     UNKNOWN_ROLE(true),
     UNCLOSED_INST(true),

@@ -16,7 +16,12 @@ import java.util.Arrays;
 final class LineReader {
     private final InputStream in;
     private final long maxLineBytes;
+    /** Whether a line over the maximum is returned in pieces (else skipped). */
+    private final boolean pieces;
     private boolean tooLong;
+    /** The current piece is not the end of its line: the next piece continues it. */
+    private boolean continues;
+    private boolean midLine;
     private byte[] buf = new byte[1 << 20];
     private int limit;      // bytes valid in buf
     private int pos;        // start of the next line
@@ -32,20 +37,39 @@ final class LineReader {
     }
 
     LineReader(InputStream in, long maxLineBytes) {
+        this(in, maxLineBytes, false);
+    }
+
+    /**
+     * With {@code pieces}, a line longer than {@code maxLineBytes} comes as several pieces of at
+     * most that many bytes, cut after the last space or tab in the last quarter of the limit,
+     * else at a UTF-8 character boundary; {@link #continues()} is true for all but the last.
+     */
+    LineReader(InputStream in, long maxLineBytes, boolean pieces) {
         this.in = in;
         this.maxLineBytes = maxLineBytes;
+        this.pieces = pieces;
     }
 
     /** Advances to the next line; false at the end of the input. */
     boolean next() throws IOException {
         tooLong = false;
+        continues = false;
         while (true) {
             for (int i = pos; i < limit; i++) {
                 if (buf[i] == '\n') {
+                    if (pieces && i - pos > maxLineBytes) {
+                        piece();
+                        return true;
+                    }
                     endLine(i);
                     pos = i + 1;
                     return true;
                 }
+            }
+            if (pieces && limit - pos > maxLineBytes) {
+                piece();
+                return true;
             }
             if (limit - pos > maxLineBytes) {
                 skipLongLine();
@@ -61,6 +85,37 @@ final class LineReader {
             }
             fill();
         }
+    }
+
+    /** The first piece of the long line at {@code pos}, which continues after it. */
+    private void piece() {
+        int end = (int) (pos + maxLineBytes);
+        int cut = end;
+        for (int j = end - 1; j >= pos + Math.max(1, maxLineBytes * 3 / 4); j--) {
+            if (buf[j] == ' ' || buf[j] == '\t') {
+                cut = j + 1;
+                break;
+            }
+        }
+        if (cut == end) {
+            while (cut > pos + 1 && (buf[cut] & 0xC0) == 0x80) {
+                cut--; // not inside a character: its continuation bytes go with it
+            }
+        }
+        boolean first = !midLine;
+        start = pos;
+        length = cut - pos;
+        if (first) {
+            lineNumber++;
+        }
+        midLine = true;
+        continues = true;
+        pos = cut;
+    }
+
+    /** True when the current line is a piece of a longer line that the next piece continues. */
+    boolean continues() {
+        return continues;
     }
 
     private void endLine(int newline) {
@@ -113,7 +168,10 @@ final class LineReader {
         }
         start = from;
         length = end - from;
-        lineNumber++;
+        if (!midLine) {
+            lineNumber++;
+        }
+        midLine = false;
     }
 
     /** Moves the unread tail to the front (growing the buffer for a very long line) and reads more. */

@@ -97,6 +97,9 @@ public record PrepareConfig(
             checks.check(!in.agentColumn().isBlank(), "inputs[" + i + "].agent_column", "must not be empty");
             checks.check(in.maxLineBytes() >= 1 && in.maxLineBytes() <= Integer.MAX_VALUE - 16, "inputs[" + i + "].max_line_bytes",
                     "must be in [1, 2147483631], got " + in.maxLineBytes());
+            checks.check(in.maxRecordBytes() >= 4 && in.maxRecordBytes() <= Integer.MAX_VALUE - 16,
+                    "inputs[" + i + "].max_record_bytes", "must be in [4, 2147483631], got " + in.maxRecordBytes());
+            checks.oneOf("inputs[" + i + "].long_records", in.longRecords(), InputSpec.LONG_RECORDS);
         }
         checks.required("output", output == null ? null : output.toString());
         checks.check(reportFirst >= 0, "report_first", "must be >= 0, got " + reportFirst);

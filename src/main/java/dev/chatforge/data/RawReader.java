@@ -13,7 +13,7 @@ public interface RawReader {
 
     static RawReader of(RawFormat format, InputSpec spec) {
         return switch (format) {
-            case TEXT -> new TextReader();
+            case TEXT -> new TextReader(spec.maxRecordBytes(), spec.longRecords().equals("split"));
             case JSONL -> new JsonlReader(spec.maxLineBytes());
             case INST -> new InstReader();
             case CSV -> new CsvReader(spec.userColumn(), spec.agentColumn(), spec.systemColumn());

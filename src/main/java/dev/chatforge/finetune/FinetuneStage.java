@@ -64,6 +64,7 @@ public final class FinetuneStage {
             facts.put("parent_step", TrainerState.read(parent).step());
         }
         facts.put("data", config.data().toString());
+        facts.set("data_sha256", data.fileHashes());
         facts.put("chat_template", template.wireName());
         facts.put("train_on", config.trainOn().wireName());
         facts.set("config", Json.MAPPER.valueToTree(config));

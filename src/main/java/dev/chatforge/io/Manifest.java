@@ -81,7 +81,10 @@ public record Manifest(
         return manifest;
     }
 
-    /** Checks that an output listed in this manifest still has the recorded size and hash. */
+    /**
+     * Checks that an output listed in this manifest still has the recorded size and SHA-256 (a
+     * large file's hash is remembered by {@link HashCache} while the file is unchanged).
+     */
     public Path verifiedOutput(Path dir, String name) {
         for (FileEntry entry : outputs) {
             if (entry.path().equals(name)) {
@@ -96,6 +99,11 @@ public record Manifest(
                     }
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
+                }
+                // Same size is not same content (a train.bin of other ids): the recorded hash decides.
+                if (entry.sha256() != null && !entry.sha256().equals(HashCache.sha256(file))) {
+                    throw new StageInputException(file + ": its SHA-256 differs from the one " + dir.resolve(FILE_NAME)
+                            + " records; the file changed after " + stage + " wrote it (re-run `chatforge " + stage + "`)");
                 }
                 return file;
             }

@@ -32,6 +32,12 @@ import java.util.Map;
  */
 public record HubFolder(String dtype, boolean prefix, boolean maskBuffers, boolean headCopy, int shards) {
 
+    /**
+     * The longest context whose {@code attn.bias} buffer (n_positions × n_positions values, one
+     * array) fits a Java array of at most 2^31 - 1 values: floor(sqrt(2^31 - 1)).
+     */
+    public static final int MAX_MASKED_POSITIONS = 46_340;
+
     /** OpenAI's gpt2 repository: bare names, mask buffers, no head, one F32 file. */
     public static HubFolder openAiGpt2() {
         return new HubFolder("F32", false, true, false, 1);
@@ -126,6 +132,10 @@ public record HubFolder(String dtype, boolean prefix, boolean maskBuffers, boole
 
     /** HF's (1, 1, n, n) lower-triangular buffer of ones. */
     private static NDArray causalMask(NDManager manager, int n) {
+        if (n > MAX_MASKED_POSITIONS) {
+            throw new IllegalArgumentException("n_positions " + n + " is more than " + MAX_MASKED_POSITIONS
+                    + ", the longest context whose causal-mask buffer (n_positions² values) fits one array");
+        }
         float[] ones = new float[n * n];
         for (int i = 0; i < n; i++) {
             java.util.Arrays.fill(ones, i * n, i * n + i + 1, 1f);

@@ -137,6 +137,7 @@ public final class SafeTensors {
             in.read(headerBytes, 8);
             JsonNode header = Json.MAPPER.readTree(new String(headerBytes.array(), StandardCharsets.UTF_8).trim());
             long dataStart = 8 + headerLength;
+            checkLayout(file, header, size - dataStart);
             Map<String, NDArray> tensors = new LinkedHashMap<>();
             Iterator<Map.Entry<String, JsonNode>> fields = header.fields();
             while (fields.hasNext()) {
@@ -151,6 +152,55 @@ public final class SafeTensors {
             throw new StageInputException(file + ": not found");
         } catch (IOException e) {
             throw new StageInputException(file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The format's rule that the tensors tile the data exactly: sorted by offset, each starts
+     * where the previous one ends, and the last ends at the end of the file. Without the check,
+     * two tensors with equal {@code data_offsets} would load as one shared weight, silently.
+     */
+    private static void checkLayout(Path file, JsonNode header, long dataLength) {
+        record Span(String name, long begin, long end) {}
+        java.util.List<Span> spans = new java.util.ArrayList<>();
+        header.fields().forEachRemaining(field -> {
+            if (!field.getKey().equals("__metadata__")) {
+                JsonNode offsets = field.getValue().path("data_offsets");
+                long begin = offsets.path(0).asLong(-1);
+                long end = offsets.path(1).asLong(-1);
+                if (!offsets.isArray() || offsets.size() != 2 || begin < 0 || end < begin) {
+                    throw new StageInputException(file + ": tensor '" + field.getKey() + "' has data_offsets " + offsets
+                            + "; expected [begin, end] with 0 <= begin <= end");
+                }
+                spans.add(new Span(field.getKey(), begin, end));
+            }
+        });
+        spans.sort(java.util.Comparator.comparingLong(Span::begin).thenComparingLong(Span::end));
+        Span previous = null;
+        for (Span span : spans) {
+            long expected = previous == null ? 0 : previous.end();
+            if (span.begin() < expected) {
+                throw new StageInputException(file + ": tensors '" + previous.name() + "' [" + previous.begin() + ", "
+                        + previous.end() + "] and '" + span.name() + "' [" + span.begin() + ", " + span.end()
+                        + "] overlap (the format forbids it: they would share weights); the file is corrupt");
+            }
+            if (span.begin() > expected) {
+                throw new StageInputException(file + ": a gap of " + (span.begin() - expected) + " bytes "
+                        + (previous == null ? "before the first tensor '" + span.name() + "'"
+                                : "between tensors '" + previous.name() + "' and '" + span.name() + "'")
+                        + " (the format forbids it); the file is corrupt");
+            }
+            if (span.end() > dataLength) {
+                throw new StageInputException(file + ": tensor '" + span.name() + "' [" + span.begin() + ", " + span.end()
+                        + "] runs past the end of the data (" + dataLength + " bytes); the file is truncated or corrupt");
+            }
+            previous = span;
+        }
+        long covered = previous == null ? 0 : previous.end();
+        if (covered < dataLength) {
+            throw new StageInputException(file + ": " + (dataLength - covered) + " bytes after the last tensor"
+                    + (previous == null ? "" : " '" + previous.name() + "'")
+                    + " belong to no tensor (the format forbids it); the file is corrupt");
         }
     }
 

@@ -243,6 +243,11 @@ public final class ChatTokenizer implements AutoCloseable {
         return new Encoded(ids, mask);
     }
 
+    /** Whether {@link #controlId} knows {@code token}. */
+    public boolean hasAddedToken(String token) {
+        return addedIds.containsKey(token);
+    }
+
     /** The id of a template's special token; a tokenizer without it cannot render the template. */
     public int controlId(String token) {
         Integer id = addedIds.get(token);

@@ -88,12 +88,8 @@ public final class SplitEncoder {
             conversations += r.isConversation() ? 1 : 0;
         }
         if (batch.firstLine() == 1) {
-            // The start of every split (up to ~64 KB) is also encoded by Hugging Face and compared.
-            int n = 0;
-            for (long chars = 0; n < texts.size() && chars < 65_536; n++) {
-                chars += texts.get(n).length();
-            }
-            tokenizer.verifyAgainstNative(texts.subList(0, n));
+            // The start of every split (64K characters) is also encoded by Hugging Face and compared.
+            tokenizer.verifyAgainstNative(start(texts, 65_536));
         }
         int[][] parts = tokenizer.encodeAll(texts);
         int total = records.size();
@@ -123,6 +119,30 @@ public final class SplitEncoder {
             at++;
         }
         return new Encoded(ids, mask, total, records.size(), conversations, textBytes, batch.bytes());
+    }
+
+    /**
+     * The first {@code chars} characters of {@code texts}: whole texts, then a prefix of the one
+     * that crosses the limit. A 10 MB first document once went whole to the native tokenizer,
+     * whose per-token records took over 3 GB; any prefix is text both encoders must agree on.
+     */
+    static List<String> start(List<String> texts, int chars) {
+        List<String> sample = new ArrayList<>();
+        int left = chars;
+        for (String text : texts) {
+            if (left <= 0) {
+                break;
+            }
+            if (text.length() <= left) {
+                sample.add(text);
+                left -= text.length();
+            } else {
+                int cut = Character.isHighSurrogate(text.charAt(left - 1)) ? left - 1 : left;
+                sample.add(text.substring(0, cut));
+                break;
+            }
+        }
+        return sample;
     }
 
     /** UTF-8 length without encoding (the per-record cost adds up over a corpus). */

@@ -61,6 +61,19 @@ public final class TokenizedData {
         return entries;
     }
 
+    /** The manifest's SHA-256 of each listed file, by name: what a resumed run compares to know its data is the same. */
+    public com.fasterxml.jackson.databind.node.ObjectNode fileHashes() {
+        com.fasterxml.jackson.databind.node.ObjectNode hashes = dev.chatforge.io.Json.MAPPER.createObjectNode();
+        if (manifest.outputs() != null) {
+            for (Manifest.FileEntry e : manifest.outputs()) {
+                if (e.sha256() != null) {
+                    hashes.put(e.path(), e.sha256());
+                }
+            }
+        }
+        return hashes;
+    }
+
     public boolean hasSplit(String split) {
         return manifest.stats().path("splits").has(split);
     }

@@ -112,11 +112,22 @@ public record TokenizerJson(List<String> vocab, List<String[]> merges, List<Adde
      * naming the file and what is wrong.
      */
     public static TokenizerJson read(Path file) {
-        JsonNode root;
+        byte[] bytes;
         try {
-            root = Json.MAPPER.readTree(Files.readAllBytes(file));
+            bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new StageInputException(file + ": tokenizer file not found");
+        } catch (IOException e) {
+            throw new StageInputException(file + ": cannot read: " + e.getMessage());
+        }
+        return parse(bytes, file);
+    }
+
+    /** As {@link #read}, for a tokenizer.json's bytes; messages name {@code file}, where the user gave them. */
+    public static TokenizerJson parse(byte[] bytes, Path file) {
+        JsonNode root;
+        try {
+            root = Json.MAPPER.readTree(bytes);
         } catch (IOException e) {
             throw new StageInputException(file + ": not valid JSON: " + e.getMessage());
         }

@@ -40,6 +40,7 @@ public final class TrainStage {
         ObjectNode facts = Json.MAPPER.createObjectNode();
         facts.put("stage", "train");
         facts.put("data", config.data().toString());
+        facts.set("data_sha256", data.fileHashes());
         facts.set("config", Json.MAPPER.valueToTree(config));
         try (TrainingRun run = TrainingRun.open("train", config.output(), settings, force, List.of(config.data()),
                 data.tokenizer())) {

@@ -61,6 +61,7 @@ public final class Trainer {
     private int consecutiveSkips;
     private TiedHeadLoss headLoss; // the LM head's loss and its buffer, for the life of run()
     private java.util.function.Predicate<TrainerState> stopEarly = s -> false;
+    private com.fasterxml.jackson.databind.JsonNode firstNote;
 
     /**
      * @param start      {@link TrainerState#start} for a new run, or the state of the checkpoint
@@ -106,6 +107,12 @@ public final class Trainer {
         return this;
     }
 
+    /** A line written to metrics.jsonl before the first step (a resume's accepted changes); null for none. */
+    public Trainer noteFirst(com.fasterxml.jackson.databind.JsonNode line) {
+        this.firstNote = line;
+        return this;
+    }
+
     /** Trains from the start state to {@code max_steps}; returns the final state. */
     public TrainerState run() {
         long startStep = state.step();
@@ -123,6 +130,9 @@ public final class Trainer {
              Progress progress = new Progress("train", options.maxSteps() - startStep, "steps");
              TiedHeadLoss head = new TiedHeadLoss(model)) {
             headLoss = head;
+            if (firstNote != null) {
+                metrics.append(firstNote);
+            }
             if (startStep == 0 && !validation.isEmpty()) {
                 double val = validationLoss();
                 metrics.append(MetricsLog.line(0).put("val_loss", val).put("elapsed_s", 0.0));

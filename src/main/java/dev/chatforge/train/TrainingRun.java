@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chatforge.config.ConfigException;
 import dev.chatforge.io.AtomicFiles;
 import dev.chatforge.io.Hashing;
 import dev.chatforge.io.Json;
@@ -19,7 +20,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -49,6 +52,8 @@ public final class TrainingRun implements AutoCloseable {
     private GPT2 model;
     private AdamW optimizer;
     private TrainerState start;
+    /** A metrics.jsonl line the loop writes first: the settings a resume changed. */
+    private ObjectNode startNote;
 
     private TrainingRun(String stage, TrainingSettings settings, RunLock lock, RunFolder folder, boolean resuming,
                         Device device) {
@@ -107,17 +112,40 @@ public final class TrainingRun implements AutoCloseable {
      * is this run: same model shape and tokenizer, and whatever {@code resumable} checks), else
      * {@code freshModel} with zero moments. {@code facts} are recorded in every trainer state.
      */
-    public TrainerState begin(JsonNode facts, GPT2Config modelConfig, Function<Device, GPT2> freshModel,
+    public TrainerState begin(ObjectNode facts, GPT2Config modelConfig, Function<Device, GPT2> freshModel,
                               Consumer<TrainerState> resumable) {
         Engine.getInstance().setRandomSeed((int) settings.seed());
         TrainOptions options = settings.options();
         if (resuming) {
             Path latest = folder.latest();
-            Checkpoint checkpoint = Checkpoint.load(latest, device);
+            GPT2Config saved = GPT2Config.read(latest);
+            List<String> shape = ResumeChanges.shape(saved, modelConfig);
+            if (!shape.isEmpty()) {
+                throw new StageInputException(latest + ": was trained with another model shape than the config now asks "
+                        + "for: " + String.join(", ", shape) + "; its weights cannot take it: restore these settings, or "
+                        + "pass --force to start over");
+            }
+            TrainerState savedState = TrainerState.read(latest);
+            List<ResumeChanges.Change> changes = new ArrayList<>(ResumeChanges.between(savedState.run(), facts));
+            ResumeChanges.Change dropout = ResumeChanges.dropout(saved, modelConfig);
+            if (dropout != null) {
+                changes.add(dropout);
+            }
+            if (!changes.isEmpty() && !settings.resumeChanges().equals("accept")) {
+                throw new ConfigException(latest + ": resuming would change what this run computes: "
+                        + changes.stream().map(Object::toString).collect(Collectors.joining(", "))
+                        + ". Restore the saved values" + keepScheduleHint(changes) + ", pass --set " + stage
+                        + ".resume_changes=accept to continue with the new ones (recorded in metrics.jsonl and "
+                        + "manifest.json), or --force to start over");
+            }
+            // The model keeps the weights' shape; dropout is the config's (a change was accepted above).
+            Checkpoint checkpoint = Checkpoint.load(latest, device, c -> new GPT2Config(c.vocabSize(), c.nPositions(),
+                    c.nEmbd(), c.nLayer(), c.nHead(), c.activationFunction(), modelConfig.residPdrop(),
+                    modelConfig.embdPdrop(), modelConfig.attnPdrop(), c.layerNormEpsilon(), c.initializerRange()));
             model = checkpoint.model();
             if (!checkpoint.config().equals(modelConfig)) {
-                throw new StageInputException(latest + ": was trained with " + checkpoint.config() + ", the config now "
-                        + "asks for " + modelConfig + "; pass --force to start over, or restore the settings");
+                throw new StageInputException(latest + ": its config.json differs from the model the config asks for ("
+                        + checkpoint.config() + " against " + modelConfig + "); pass --force to start over");
             }
             Path tokenizer = folder.tokenizerFile();
             if (checkpoint.tokenizer() != null && tokenizer != null
@@ -128,7 +156,17 @@ public final class TrainingRun implements AutoCloseable {
             resumable.accept(checkpoint.state());
             optimizer = Trainer.newOptimizer(model, options);
             Checkpoint.loadOptimizer(latest, optimizer, checkpoint.state().step(), device);
-            start = checkpoint.state().withRun(facts);
+            long step = checkpoint.state().step();
+            ObjectNode run = facts.deepCopy();
+            run.set("resume_changes", ResumeChanges.history(savedState.run() == null ? null
+                    : savedState.run().get("resume_changes"), step, changes));
+            start = checkpoint.state().withRun(run);
+            if (!changes.isEmpty()) {
+                startNote = ResumeChanges.metricsLine(step, changes);
+                System.err.printf("%s: resume_changes=accept: continuing with %s from step %d (recorded in %s)%n", stage,
+                        changes.stream().map(Object::toString).collect(Collectors.joining(", ")), step,
+                        MetricsLog.FILE_NAME);
+            }
             System.err.printf("%s: resuming %s from step %d%n", stage, latest, start.step());
         } else {
             model = freshModel.apply(device);
@@ -138,9 +176,21 @@ public final class TrainingRun implements AutoCloseable {
         return start;
     }
 
+    /** For a longer max_steps that would stretch the cosine: how to keep the saved curve instead. */
+    private String keepScheduleHint(List<ResumeChanges.Change> changes) {
+        for (ResumeChanges.Change c : changes) {
+            if (c.key().equals("lr_decay_steps (max_steps)")) {
+                return " (a new max_steps with lr_decay_steps unset moves where the cosine ends; --set " + stage
+                        + ".lr_decay_steps=" + c.from() + " keeps the saved schedule and trains on at min_lr)";
+            }
+        }
+        return "";
+    }
+
     /** Trains from {@link #begin}'s state to max_steps, or until {@code stop} says so after a step. */
     public TrainerState fit(DataSampler train, List<TokenBatch> validation, Predicate<TrainerState> stop) {
-        return new Trainer(model, optimizer, start, settings.options(), train, validation, folder).stopWhen(stop).run();
+        return new Trainer(model, optimizer, start, settings.options(), train, validation, folder).stopWhen(stop)
+                .noteFirst(startNote).run();
     }
 
     public Device device() {
@@ -168,6 +218,10 @@ public final class TrainingRun implements AutoCloseable {
         all.put("best_val_loss", end.bestValLoss());
         all.put("best_step", end.bestStep());
         all.put("elapsed_s", end.elapsedSeconds());
+        JsonNode changes = end.run() == null ? null : end.run().get("resume_changes");
+        if (changes != null && !changes.isEmpty()) {
+            all.set("resume_changes", changes);
+        }
         all.setAll(stats);
         Manifest.create(stage, inputs, Json.MAPPER.valueToTree(config), all, folder.checkpointWeights())
                 .writeTo(folder.dir());

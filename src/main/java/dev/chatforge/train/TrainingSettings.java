@@ -28,6 +28,9 @@ import java.util.List;
  * @param seed          data order, initialisation and dropout
  * @param device        auto (the GPU when PyTorch sees one), cpu or gpu
  * @param resume        auto: continue output/latest when it exists; never: refuse to touch a run
+ * @param resumeChanges refuse: a resume whose schedule, batch, seed, optimizer, dropout or data differ from
+ *                      latest/'s stops and names each change; accept: continue with the new values, recorded
+ *                      in metrics.jsonl and manifest.json
  */
 public record TrainingSettings(
         int batchSize,
@@ -47,10 +50,14 @@ public record TrainingSettings(
         int logInterval,
         long seed,
         String device,
-        String resume) {
+        String resume,
+        String resumeChanges) {
 
     /** Values of the {@code resume} key. */
     public static final List<String> RESUME = List.of("auto", "never");
+
+    /** Values of the {@code resume_changes} key. */
+    public static final List<String> RESUME_CHANGES = List.of("refuse", "accept");
 
     /** Reports every invalid value under the section's key names. */
     public void validate(Checks checks) {
@@ -63,6 +70,13 @@ public record TrainingSettings(
         checks.check(warmupSteps >= 0, "warmup_steps", "must be >= 0, got " + warmupSteps);
         if (lrDecaySteps != null) {
             checks.check(lrDecaySteps >= warmupSteps, "lr_decay_steps", "must be >= warmup_steps, got " + lrDecaySteps);
+        } else {
+            // The schedule ends at max_steps: a longer warm-up never reaches learning_rate (100 of 10
+            // steps peaks at 10% of it). With lr_decay_steps set the schedule is deliberately longer
+            // than this run (a run extended later), so the warm-up may be too.
+            checks.check(warmupSteps <= maxSteps, "warmup_steps", "is " + warmupSteps + ", more than max_steps (" + maxSteps
+                    + "): the learning rate would never reach learning_rate; lower warmup_steps, or set lr_decay_steps "
+                    + "for a schedule longer than this run");
         }
         checks.range("beta1", beta1, 0, 0.999999);
         checks.range("beta2", beta2, 0, 0.999999);
@@ -74,6 +88,7 @@ public record TrainingSettings(
         checks.positive("log_interval", logInterval);
         checks.oneOf("device", device, Devices.CHOICES);
         checks.oneOf("resume", resume, RESUME);
+        checks.oneOf("resume_changes", resumeChanges, RESUME_CHANGES);
     }
 
     public LrSchedule schedule() {

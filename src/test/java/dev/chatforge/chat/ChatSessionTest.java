@@ -119,4 +119,16 @@ class ChatSessionTest {
         }
         return n;
     }
+
+    @Test
+    void aPersonaThatLeavesNoRoomIsRefusedWhenSetNotAtEveryMessage() {
+        CharModel model = new CharModel(100);
+        ChatSession.ContextOverflowException e = assertThrows(ChatSession.ContextOverflowException.class,
+                () -> new ChatSession(ChatTemplate.TURNS, model, "x".repeat(200), 20));
+        assertTrue(e.getMessage().contains("the persona takes") && e.getMessage().contains("attends to 100 tokens"),
+                e.getMessage());
+        ChatSession session = new ChatSession(ChatTemplate.TURNS, model, "short", 20);
+        assertThrows(ChatSession.ContextOverflowException.class, () -> session.setPersona("y".repeat(200)));
+        assertEquals("short", session.persona(), "a refused persona leaves the old one");
+    }
 }

@@ -98,4 +98,17 @@ class MainTest {
         assertEquals(Main.EXIT_USAGE, r[0]);
         assertTrue(((String) r[1]).contains("unknown section 'evl/support' (did you mean 'eval/support'?)"), (String) r[1]);
     }
+
+    @Test
+    void benchOnAMissingFileSaysSoWithoutAStackTrace() {
+        Path missing = dir.resolve("missing.jsonl");
+        for (String[] args : new String[][] {{"bench", "prepare", missing.toString()},
+                {"bench", "tokenize", "--input", missing.toString()}}) {
+            Object[] r = runCapturingErr(args);
+            String err = (String) r[1];
+            assertEquals(Main.EXIT_FAILED, r[0], err);
+            assertTrue(err.contains("error: " + missing + ": not found"), err);
+            assertTrue(!err.contains("Exception") && !err.contains("\tat "), err);
+        }
+    }
 }

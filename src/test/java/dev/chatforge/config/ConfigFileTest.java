@@ -129,4 +129,52 @@ class ConfigFileTest {
         assertTrue(yaml.contains("batch_size: 16"), yaml);
         assertTrue(yaml.contains("output: out"), yaml);
     }
+
+    record AliasConfig(String output, String input, List<String> stop, int batchSize) implements StageConfig {
+        static AliasConfig defaults() {
+            return new AliasConfig("o", "i", List.of(), 1);
+        }
+
+        @Override
+        public void validate(Checks checks) {}
+    }
+
+    @Test
+    void yamlAliasesResolveToTheAnchoredValue() throws Exception {
+        Path file = yaml("demo:\n  output: &out x\n  input: *out\n  stop: [&p '\\n', *p]\n  batch_size: &b 3\n"
+                + "other: &common {batch_size: 7, output: y}\n"
+                + "demo/merged:\n  <<: *common\n  input: *out\n");
+        ConfigFile config = ConfigFile.load(file, List.of());
+        AliasConfig c = config.section("demo", AliasConfig.class, AliasConfig.defaults());
+        assertEquals("x", c.output());
+        assertEquals("x", c.input(), "an alias is the anchored value, not the anchor's name");
+        assertEquals(List.of("\\n", "\\n"), c.stop());
+        assertEquals(3, c.batchSize(), "an aliased number stays a number");
+        AliasConfig merged = config.section("demo/merged", AliasConfig.class, AliasConfig.defaults());
+        assertEquals(7, merged.batchSize(), "a merge key (<<) copies the anchored mapping's keys");
+        assertEquals("y", merged.output());
+        assertEquals("x", merged.input());
+    }
+
+    @Test
+    void aliasExpansionIsBoundedAgainstBillionLaughs() throws Exception {
+        StringBuilder text = new StringBuilder("a0: &a0 [lol, lol]\n");
+        for (int i = 1; i < 24; i++) {  // 46 aliases: under SnakeYAML's own limit of 50, 2^24 values
+            text.append("a").append(i).append(": &a").append(i).append(" [*a").append(i - 1).append(", *a").append(i - 1).append("]\n");
+        }
+        Path file = yaml(text.toString());
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigFile.load(file, List.of()));
+        assertTrue(e.getMessage().startsWith(file.toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("alias"), e.getMessage());
+    }
+
+    @Test
+    void aConfigThatIsNotUtf8NamesTheFileLineAndByte() throws Exception {
+        Path file = dir.resolve("latin1.yaml");
+        Files.write(file, "demo:\n  output: caf\u00e9\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigFile.load(file, List.of()));
+        assertTrue(e.getMessage().startsWith(file.toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("not UTF-8") && e.getMessage().contains("line 2")
+                && e.getMessage().contains("byte offset 19"), e.getMessage());
+    }
 }

@@ -50,6 +50,19 @@ class CsvReaderTest {
     }
 
     @Test
+    void aRowWithMoreFieldsThanTheHeaderIsABadLineNotTruncated() throws IOException {
+        Collected c = Collected.read(reader, "user,agent\nwhere is my order?,it shipped, arriving friday, sorry\n"
+                + "q2,\"a2, quoted\"\n");
+        assertEquals(1, c.records.size(), "only the row whose fields match the header is kept");
+        assertEquals(List.of(user("q2"), agent("a2, quoted")), c.records.get(0).messages());
+        assertEquals(1, c.problems.size());
+        assertEquals(DropReason.EXTRA_COLUMNS, c.problems.get(0).reason());
+        assertTrue(c.problems.get(0).message().startsWith("in.raw:2: row has 4 fields but the header has 2"),
+                c.problems.get(0).message());
+        assertTrue(c.problems.get(0).message().contains("quote"), c.problems.get(0).message());
+    }
+
+    @Test
     void aHeaderWithoutTheColumnsFailsTheFile() {
         StageInputException e = assertThrows(StageInputException.class, () -> Collected.read(reader, "question,answer\nq,a\n"));
         assertTrue(e.getMessage().startsWith("in.raw:1: the CSV header has no column 'user' (columns: [question, answer])"),

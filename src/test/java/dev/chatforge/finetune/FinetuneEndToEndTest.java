@@ -48,7 +48,7 @@ class FinetuneEndToEndTest {
 
     static FinetuneConfig config(Path out, long maxSteps, Long lrDecaySteps, int patience, String resume) {
         return new FinetuneConfig(parent, data, out, TrainOn.AGENT, null, patience, null, new TrainingSettings(8, 1, maxSteps,
-                5e-3, 5e-4, 4, lrDecaySteps, 0.9, 0.95, 1e-8, 0.0, 1.0, 10, 16, 10, 1, "cpu", resume));
+                5e-3, 5e-4, 4, lrDecaySteps, 0.9, 0.95, 1e-8, 0.0, 1.0, 10, 16, 10, 1, "cpu", resume, "refuse"));
     }
 
     @BeforeAll
@@ -132,7 +132,7 @@ class FinetuneEndToEndTest {
         FinetuneConfig c = config(dir.resolve("ft-other"));
         StageInputException e = assertThrows(StageInputException.class, () -> FinetuneStage.run(
                 new FinetuneConfig(c.checkpoint(), otherData, c.output(), c.trainOn(), null, 0, null, new TrainingSettings(8, 1, 5,
-                        1e-3, 1e-4, 0, null, 0.9, 0.95, 1e-8, 0, 1, 5, 4, 5, 1, "cpu", "auto")), false));
+                        1e-3, 1e-4, 0, null, 0.9, 0.95, 1e-8, 0, 1, 5, 4, 5, 1, "cpu", "auto", "refuse")), false));
         assertTrue(e.getMessage().contains(otherData.resolve("tokenizer.json").toString())
                 && e.getMessage().contains(parent.resolve("tokenizer.json").toString()), e.getMessage());
         assertTrue(!Files.exists(dir.resolve("ft-other")), "nothing written");
@@ -189,7 +189,7 @@ class FinetuneEndToEndTest {
     @Test
     void resumingARunThatStoppedEarlyTrainsNoFurther() throws Exception {
         Path run = dir.resolve("ft-early");
-        FinetuneStage.run(config(run, 20, null, 0, "auto"), false);
+        FinetuneStage.run(config(run, 20, 40L, 0, "auto"), false);
         // As if the best validation loss had come at step 0: with patience 1 (10 steps), step 20 is past it.
         // (best/ is made to say so too: resume corrects a state that names another step than best/ holds.)
         TrainerState saved = TrainerState.read(run.resolve("latest"));
@@ -199,7 +199,7 @@ class FinetuneEndToEndTest {
         bestAtZero.write(run.resolve("latest"));
         new TrainerState(0, 0, 0, null, saved.valLoss(), saved.valLoss(), 0, 0, saved.seed(), 0, saved.run())
                 .write(run.resolve("best"));
-        FinetuneStage.Result again = FinetuneStage.run(config(run, 40, null, 1, "auto"), false);
+        FinetuneStage.Result again = FinetuneStage.run(config(run, 40, 40L, 1, "auto"), false);
         assertTrue(again.stoppedEarly());
         assertEquals(20, again.end().step());
         assertEquals(20, TrainerState.read(run.resolve("latest")).step());

@@ -143,10 +143,12 @@ class HubFinetuneEndToEndTest {
     @Test
     void aLongerRunResumesTheGrownModel() throws Exception {
         Object[] r = cli("", "finetune", "--config", yaml.toString(), "--set", "finetune.output=" + dir.resolve("ft-resume"),
-                "--set", "finetune.max_steps=2", "--set", "finetune.eval_interval=2");
+                "--set", "finetune.max_steps=2", "--set", "finetune.eval_interval=2",
+                "--set", "finetune.lr_decay_steps=4");
         assertEquals(0, r[0], (String) r[2]);
         r = cli("", "finetune", "--config", yaml.toString(), "--set", "finetune.output=" + dir.resolve("ft-resume"),
-                "--set", "finetune.max_steps=4", "--set", "finetune.eval_interval=2");
+                "--set", "finetune.max_steps=4", "--set", "finetune.eval_interval=2",
+                "--set", "finetune.lr_decay_steps=4");
         assertEquals(0, r[0], (String) r[2]);
         assertTrue(((String) r[2]).contains("resuming"), (String) r[2]);
         JsonNode state = Json.MAPPER.readTree(dir.resolve("ft-resume/latest/trainer_state.json").toFile());
@@ -187,5 +189,24 @@ class HubFinetuneEndToEndTest {
                 dir.resolve("ft/best").toString(), "--temperature", "0", "--max-new-tokens", "20");
         assertEquals(0, r[0], (String) r[2]);
         assertEquals(2, ((String) r[1]).lines().count(), (String) r[1]);
+    }
+
+    @Test
+    void chatOnTheHubFolderItselfSaysToFineTuneOrGenerate() {
+        Object[] r = cli("hello\n", "chat", "--checkpoint", hub.toString(), "--temperature", "0");
+        String err = (String) r[2];
+        assertEquals(1, r[0], err);
+        assertTrue(err.contains("<|user|>") && err.contains("chatforge finetune") && err.contains("chatforge generate"), err);
+        assertEquals("", r[1], "nothing is answered");
+    }
+
+    @Test
+    void aPersonaLongerThanTheContextIsRefusedAtStartWithItsLength() {
+        Object[] r = cli("hello\n", "chat", "--checkpoint", dir.resolve("ft/best").toString(), "--temperature", "0",
+                "--persona", "You are a very patient agent. ".repeat(20));
+        String err = (String) r[2];
+        assertEquals(2, r[0], err);
+        assertTrue(err.contains("persona") && err.contains("tokens") && err.contains("attends to 64 tokens"), err);
+        assertEquals("", r[1], "nothing is answered");
     }
 }

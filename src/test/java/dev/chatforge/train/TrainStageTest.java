@@ -47,7 +47,7 @@ class TrainStageTest {
                   max_steps: 40
                   learning_rate: 0.01
                   min_lr: 0.001
-                  warmup_steps: 5
+                  warmup_steps: 2
                   eval_interval: 20
                   eval_windows: 16
                   device: cpu
@@ -111,7 +111,8 @@ class TrainStageTest {
     @Test
     void aSecondRunResumesAndAFinishedRunHasNothingToDo() throws Exception {
         Path c = config("");
-        assertEquals(0, run("train", "--config", c.toString(), "--set", "train.max_steps=20")[0]);
+        // A 40-step schedule (lr_decay_steps) run to step 20, then resumed with its 40 steps.
+        assertEquals(0, run("train", "--config", c.toString(), "--set", "train.max_steps=20", "--set", "train.lr_decay_steps=40")[0]);
         Object[] more = run("train", "--config", c.toString());
         assertEquals(0, more[0], (String) more[1]);
         assertTrue(((String) more[1]).contains("resuming"), (String) more[1]);
@@ -169,6 +170,26 @@ class TrainStageTest {
     }
 
     @Test
+    void aTokenFileWithTheRightSizeButOtherIdsIsRefusedByEveryStageThatOpensIt() throws Exception {
+        Path c = config("");
+        assertEquals(0, run("train", "--config", c.toString(), "--set", "train.max_steps=2")[0]);
+        // Same count of ids (so the same size), other ids: only the manifest's SHA-256 tells.
+        Path other = TokenizedFixture.write(dir.resolve("other"), 64, text(4000, 64, 7), text(600, 64, 7), null, 2400,
+                "{\"tokenizer\": 1}");
+        Path trainBin = dir.resolve("tokens/train.bin");
+        assertEquals(Files.size(trainBin), Files.size(other.resolve("train.bin")));
+        Files.copy(other.resolve("train.bin"), trainBin, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Object[] train = run("train", "--config", c.toString(), "--force", "--set", "train.max_steps=2");
+        assertEquals(1, train[0], (String) train[1]);
+        assertTrue(((String) train[1]).contains(trainBin + ": its SHA-256") && ((String) train[1]).contains("manifest"),
+                (String) train[1]);
+        Files.copy(other.resolve("val.bin"), dir.resolve("tokens/val.bin"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Object[] eval = run("eval", "--config", c.toString());
+        assertEquals(1, eval[0], (String) eval[1]);
+        assertTrue(((String) eval[1]).contains(dir.resolve("tokens/val.bin") + ": its SHA-256"), (String) eval[1]);
+    }
+
+    @Test
     void evalOfAMissingCheckpointSaysSo() throws Exception {
         Path c = config("");
         Object[] r = run("eval", "--config", c.toString(), "--set", "eval.checkpoint=" + dir.resolve("nope"));
@@ -191,6 +212,14 @@ class TrainStageTest {
         assertEquals(2, r[0]);
         String err = (String) r[1];
         assertTrue(err.contains("train.model") && err.contains("train.min_lr"), err);
+    }
+
+    @Test
+    void aWarmupLongerThanTheRunIsAConfigErrorNamingBothKeys() throws Exception {
+        Path c = config("");
+        Object[] r = run("train", "--config", c.toString(), "--set", "train.warmup_steps=100", "--set", "train.max_steps=10");
+        assertEquals(2, r[0]);
+        assertTrue(((String) r[1]).contains("key 'train.warmup_steps': is 100, more than max_steps (10)"), (String) r[1]);
     }
 
     @Test

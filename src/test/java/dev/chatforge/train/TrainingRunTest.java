@@ -160,7 +160,7 @@ class TrainingRunTest {
     /** Killed between saving latest/ (the new best step) and copying it to best/: the rerun repairs best/. */
     @Test
     void aStaleBestIsRepairedBeforeTheManifestNamesIt() throws Exception {
-        assertEquals(0, train("--set", "train.max_steps=20")[0]);
+        assertEquals(0, train("--set", "train.max_steps=20", "--set", "train.lr_decay_steps=40")[0]);
         Path run = dir.resolve("run");
         Path best20 = dir.resolve("best-20");
         copyFolder(run.resolve("best"), best20);
@@ -188,6 +188,59 @@ class TrainingRunTest {
         assertFalse(Files.exists(run.resolve("best.tmp-123")), "temporary leftovers of killed saves are removed");
         assertFalse(Files.exists(run.resolve("loss.png.tmp-4242-99")), "a chart killed mid-write is removed");
         assertFalse(Files.exists(run.resolve("manifest.json.tmp-4242-98")), "any published file's leftover is removed");
+    }
+
+    @Test
+    void aResumeWithChangedSettingsIsRefusedNamingEachKeyUnlessAccepted() throws Exception {
+        // The schedule is 40 steps long (lr_decay_steps), this run stops at 20: a resume may go on to 40.
+        assertEquals(0, train("--set", "train.max_steps=20", "--set", "train.lr_decay_steps=40")[0]);
+        Path run = dir.resolve("run");
+        List<String> before = listing(run);
+        Object[] changed = train("--set", "train.lr_decay_steps=40", "--set", "train.learning_rate=0.5",
+                "--set", "train.batch_size=4", "--set", "train.seed=7");
+        String err = (String) changed[1];
+        assertEquals(2, changed[0], err);
+        assertTrue(err.contains("learning_rate 0.01 → 0.5") && err.contains("batch_size 8 → 4") && err.contains("seed 1337 → 7"),
+                err);
+        assertTrue(err.contains("resume_changes=accept") && err.contains("--force"), err);
+        assertEquals(before, listing(run), "a refused resume changes nothing");
+
+        Object[] accepted = train("--set", "train.lr_decay_steps=40", "--set", "train.learning_rate=0.02",
+                "--set", "train.resume_changes=accept");
+        assertEquals(0, accepted[0], (String) accepted[1]);
+        assertTrue(((String) accepted[1]).contains("learning_rate 0.01 → 0.02"), (String) accepted[1]);
+        List<String> metrics = Files.readAllLines(run.resolve(MetricsLog.FILE_NAME));
+        assertTrue(metrics.stream().anyMatch(l -> l.startsWith("{\"step\":20,\"resume_changes\":")
+                && l.contains("\"learning_rate\":{\"from\":0.01,\"to\":0.02}")), String.join("\n", metrics));
+        Manifest manifest = Manifest.read(run, "train");
+        assertEquals("learning_rate", manifest.stats().path("resume_changes").path(0).path("key").asText(),
+                manifest.stats().toString());
+        assertEquals(20, manifest.stats().path("resume_changes").path(0).path("step").asLong());
+    }
+
+    @Test
+    void extendingMaxStepsWhenTheScheduleEndsThereIsAScheduleChange() throws Exception {
+        assertEquals(0, train("--set", "train.max_steps=20")[0]);
+        Object[] longer = train(); // max_steps 40: the cosine would be stretched from 20 to 40 steps
+        String err = (String) longer[1];
+        assertEquals(2, longer[0], err);
+        assertTrue(err.contains("lr_decay_steps (max_steps) 20 → 40") && err.contains("train.lr_decay_steps=20"), err);
+    }
+
+    @Test
+    void aModelShapeOrDropoutChangeNamesTheKeyAndBothValues() throws Exception {
+        assertEquals(0, train("--set", "train.max_steps=20")[0]);
+        Object[] wider = train("--set", "train.max_steps=20", "--set", "train.n_embd=64", "--set", "train.block_size=8");
+        String err = (String) wider[1];
+        assertEquals(1, wider[0], err);
+        assertTrue(err.contains("n_embd 32 → 64") && err.contains("block_size 16 → 8"), err);
+        assertFalse(err.contains("GPT2Config["), err);
+        Object[] dropout = train("--set", "train.max_steps=30", "--set", "train.lr_decay_steps=20",
+                "--set", "train.dropout=0.1");
+        err = (String) dropout[1];
+        assertEquals(2, dropout[0], err);
+        assertTrue(err.contains("dropout 0.0 → 0.1"), err);
+        assertFalse(err.contains("GPT2Config["), err);
     }
 
     private static void copyFolder(Path source, Path target) throws Exception {
