@@ -81,7 +81,6 @@ public final class StageOutput implements AutoCloseable {
         private final Path output;
         private final boolean folder;
         private final List<Path> inputs = new ArrayList<>();
-        private final List<PathMatcher> owned = new ArrayList<>();
         private final List<String> ownedNames = new ArrayList<>();
         private Predicate<Path> recognized = file -> false;
         private String recognizedAs;
@@ -114,7 +113,6 @@ public final class StageOutput implements AutoCloseable {
         public Spec owns(String... names) {
             for (String name : names) {
                 ownedNames.add(name);
-                owned.add(FileSystems.getDefault().getPathMatcher("glob:" + name));
             }
             return this;
         }
@@ -137,7 +135,7 @@ public final class StageOutput implements AutoCloseable {
 
         /** Checks, locks, cleans and makes the temporary place to write (see the class comment). */
         public StageOutput open() {
-            if (folder && owned.isEmpty()) {
+            if (folder && ownedNames.isEmpty()) {
                 throw new IllegalStateException(stage + ": an output folder needs the names it owns");
             }
             // The output itself, not a link to it: the lock, the checks and the swap act where it is.
@@ -199,24 +197,35 @@ public final class StageOutput implements AutoCloseable {
                 throw new StageInputException(output + ": is a file, not a folder " + stage + " wrote; " + stage
                         + " replaces only its own output, even with --force: move it away or choose another output");
             }
-            List<String> foreign = new ArrayList<>();
-            try (Stream<Path> entries = Files.list(target)) {
-                for (Path entry : (Iterable<Path>) entries.sorted()::iterator) {
-                    Path name = entry.getFileName();
-                    if (owned.stream().noneMatch(m -> m.matches(name))) {
-                        foreign.add(name + (Files.isDirectory(entry) ? "/" : ""));
-                    }
+            refuseForeignEntries(stage, output, target, ownedNames);
+        }
+    }
+
+    /**
+     * Refuses (naming them) the entries of {@code folder} that match none of {@code ownedNames}
+     * (names or globs): what {@code stage} would delete by replacing the folder, though it did not
+     * write them. {@code output} is the folder as the user named it, for the message.
+     */
+    public static void refuseForeignEntries(String stage, Path output, Path folder, List<String> ownedNames) {
+        List<PathMatcher> owned = ownedNames.stream()
+                .map(name -> FileSystems.getDefault().getPathMatcher("glob:" + name)).toList();
+        List<String> foreign = new ArrayList<>();
+        try (Stream<Path> entries = Files.list(folder)) {
+            for (Path entry : (Iterable<Path>) entries.sorted()::iterator) {
+                Path name = entry.getFileName();
+                if (owned.stream().noneMatch(m -> m.matches(name))) {
+                    foreign.add(name + (Files.isDirectory(entry) ? "/" : ""));
                 }
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot list " + output + ": " + IoErrors.reason(e), e);
             }
-            if (!foreign.isEmpty()) {
-                String shown = String.join(", ", foreign.subList(0, Math.min(5, foreign.size())))
-                        + (foreign.size() > 5 ? " and " + (foreign.size() - 5) + " more" : "");
-                throw new StageInputException(output + ": holds " + shown + ", which " + stage + " did not write ("
-                        + stage + " writes " + String.join(", ", ownedNames) + "); nothing was replaced, even with "
-                        + "--force: move those away or choose another output");
-            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + output + ": " + IoErrors.reason(e), e);
+        }
+        if (!foreign.isEmpty()) {
+            String shown = String.join(", ", foreign.subList(0, Math.min(5, foreign.size())))
+                    + (foreign.size() > 5 ? " and " + (foreign.size() - 5) + " more" : "");
+            throw new StageInputException(output + ": holds " + shown + ", which " + stage + " did not write ("
+                    + stage + " writes " + String.join(", ", ownedNames) + "); nothing was replaced, even with "
+                    + "--force: move those away or choose another output");
         }
     }
 

@@ -2,6 +2,8 @@ package dev.chatforge.train;
 
 import dev.chatforge.io.AtomicFiles;
 import dev.chatforge.io.Manifest;
+import dev.chatforge.io.StageInputException;
+import dev.chatforge.io.StageOutput;
 import dev.chatforge.model.GPT2;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,6 +27,14 @@ import java.util.List;
 public final class RunFolder {
     public static final String LATEST = "latest";
     public static final String BEST = "best";
+    /**
+     * What chatforge writes into a run folder: the run's own files, and what eval ({@code eval*.json}
+     * with its {@code answers*.jsonl}) and report (its default {@code report/}) put there, each with
+     * its {@code .lock}. A {@code --force} run replaces a folder holding only these, never one with
+     * anything else (a user's notes): see {@link #refuseForeign}.
+     */
+    static final List<String> WRITTEN_BY_CHATFORGE = List.of(LATEST, BEST, MetricsLog.FILE_NAME, Manifest.FILE_NAME,
+            "loss.png", "eval*.json", "answers*.jsonl", "report", "*.lock");
 
     private final Path target;
     private final Path tokenizerFile;
@@ -84,6 +94,9 @@ public final class RunFolder {
             Checkpoint.copyWithoutOptimizer(latest(), best());
         }
         if (staged()) {
+            if (Files.isDirectory(target)) {
+                refuseForeign("the new run", target); // again: a file may have come while this run trained
+            }
             AtomicFiles.publishDirectory(dir, target, true);
             dir = target;
             System.err.println("\nreplaced the previous run in " + target + " with this one");
@@ -138,6 +151,15 @@ public final class RunFolder {
         }
         // Every file of a run folder is published the same way (latest/, best/, metrics, manifest, loss.png, ...).
         AtomicFiles.recoverInterruptedPublishesIn(dir);
+    }
+
+    /** Refuses to replace {@code dir} when it holds anything chatforge did not write there. */
+    static void refuseForeign(String stage, Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new StageInputException(dir + ": is a file, not a run folder; " + stage + " replaces only a run, even "
+                    + "with --force: move it away or choose another output");
+        }
+        StageOutput.refuseForeignEntries(stage, dir, dir, WRITTEN_BY_CHATFORGE);
     }
 
     /** A run killed before its first checkpoint leaves only its metrics. */

@@ -94,7 +94,11 @@ public final class TrainingRun implements AutoCloseable {
             }
             if (resume) {
                 inPlace.repairBest();
-            } else if (exists && hasCheckpoint) {
+            } else if (exists) {
+                // --force replaces a run, never a user's files kept in its folder
+                RunFolder.refuseForeign(stage, output);
+            }
+            if (!resume && exists && hasCheckpoint) {
                 System.err.println(stage + ": starting over (--force); the run in " + output + " stays until the new run "
                         + "saves its first checkpoint");
             }

@@ -94,6 +94,31 @@ class TrainingRunTest {
     }
 
     @Test
+    void forceReplacesWhatChatforgeWroteInARunFolderButNeverAUsersFile() throws Exception {
+        assertEquals(0, train("--set", "train.max_steps=20")[0]);
+        Path run = dir.resolve("run");
+        // what eval and report put into a run folder is chatforge's: --force replaces it with the run
+        Files.writeString(run.resolve("eval-support.json"), "{\"checkpoint\": \"x\"}\n");
+        Files.createFile(run.resolve("eval-support.json.lock"));
+        Files.createDirectories(run.resolve("report"));
+        Files.writeString(run.resolve("notes.txt"), "my notes\n");
+        List<String> before = listing(run);
+        Object[] refused = train("--set", "train.max_steps=20", "--set", "train.seed=2", "--force");
+        assertEquals(1, refused[0], (String) refused[1]);
+        assertTrue(((String) refused[1]).contains("notes.txt"), (String) refused[1]);
+        assertEquals(before, listing(run), "nothing replaced");
+        Files.delete(run.resolve("notes.txt"));
+        assertEquals(0, train("--set", "train.max_steps=20", "--set", "train.seed=2", "--force")[0]);
+        assertFalse(Files.exists(run.resolve("eval-support.json")), "the old run's report went with it");
+        // a file where the run folder would be is a user's too
+        Path file = dir.resolve("run-file");
+        Files.writeString(file, "mine");
+        Object[] onFile = train("--set", "train.max_steps=20", "--set", "train.output=" + file, "--force");
+        assertEquals(1, onFile[0], (String) onFile[1]);
+        assertEquals("mine", Files.readString(file));
+    }
+
+    @Test
     void anOutputThatIsHoldsOrLiesInsideTheDataIsRefusedEvenWithForce() throws Exception {
         assertEquals(0, train("--set", "train.max_steps=2")[0]);
         Path data = dir.resolve("tokens");
