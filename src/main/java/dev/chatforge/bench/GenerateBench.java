@@ -9,6 +9,7 @@ import dev.chatforge.chat.StopCondition;
 import dev.chatforge.model.GPT2;
 import dev.chatforge.model.GPT2Config;
 import dev.chatforge.model.GPT2Decoder;
+import dev.chatforge.model.Precision;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Random;
@@ -22,8 +23,11 @@ import java.util.Random;
  *
  * <pre>
  * java -cp target/chatforge.jar dev.chatforge.bench.GenerateBench [--preset tiny] [--tokens 200]
- *      [--block-size 64|preset] [--prompt-tokens 16] [--repeats 3]
+ *      [--block-size 64|preset] [--prompt-tokens 16] [--repeats 3] [--precision auto|fp32|bf16]
  * </pre>
+ * With {@code --precision bf16} (or auto where it resolves to bf16, as for GPT-2 124M on a processor
+ * with native bf16) it also measures the cache through tensor ops over bf16 weights, and compares
+ * the path generate takes in each precision.
  */
 public final class GenerateBench {
     private GenerateBench() {}
@@ -39,6 +43,7 @@ public final class GenerateBench {
         int promptTokens = 16;
         int repeats = 3;
         Integer blockSize = 64; // configs/smoke.yaml trains the tiny preset with block_size 64
+        String precision = "auto";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--preset" -> preset = args[++i];
@@ -46,8 +51,10 @@ public final class GenerateBench {
                 case "--prompt-tokens" -> promptTokens = Integer.parseInt(args[++i]);
                 case "--repeats" -> repeats = Integer.parseInt(args[++i]);
                 case "--block-size" -> blockSize = args[++i].equals("preset") ? null : Integer.valueOf(args[i]);
+                case "--precision" -> precision = args[++i];
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (options: --preset NAME, --block-size N|preset, --tokens N, --prompt-tokens N, --repeats N)");
+                        + " (options: --preset NAME, --block-size N|preset, --tokens N, --prompt-tokens N, --repeats N, "
+                        + "--precision auto|fp32|bf16)");
             }
         }
         GPT2Config presetConfig = GPT2Config.preset(preset);
@@ -90,6 +97,28 @@ public final class GenerateBench {
                     withCache.tokensPerSecond() / decoderWithout.tokensPerSecond(), same);
             if (!same) {
                 throw new IllegalStateException("cached and uncached greedy decoding differ");
+            }
+            Precision.Choice choice = Precision.resolve(precision, Device.cpu(), config);
+            System.out.println("precision " + choice.describe());
+            if (choice.precision() == Precision.BF16) {
+                boolean fp32Java = model.usesJavaDecoder();
+                Generator.Result fp32Path = fp32Java ? withCache : withTensorCache;
+                gpt.usePrecision(Precision.BF16);
+                Generator bf16Tensor = new Generator(GPT2NextTokenModel.withTensorCache(gpt), true);
+                bf16Tensor.generate(prompt, 20, Sampler.greedy(), StopCondition.none(), null, null);
+                Generator.Result bf16 = best(bf16Tensor, prompt, tokens, repeats);
+                report("cache, tensor ops over bf16 weights", bf16);
+                boolean bf16Java = new GPT2NextTokenModel(gpt).usesJavaDecoder();
+                Generator.Result bf16Path = bf16Java ? withCache : bf16;
+                int agree = 0;
+                while (agree < tokens && bf16.tokens()[agree] == withCache.tokens()[agree]) {
+                    agree++;
+                }
+                System.out.printf(Locale.ROOT, "generate/chat in fp32: %s, %.1f tokens/s; in bf16: %s, %.1f tokens/s: bf16 / fp32 "
+                                + "= %.2fx (bf16's greedy tokens follow fp32's for the first %d of %d)%n",
+                        fp32Java ? "Java decoder" : "tensor ops", fp32Path.tokensPerSecond(),
+                        bf16Java ? "Java decoder (fp32)" : "tensor ops over bf16 weights", bf16Path.tokensPerSecond(),
+                        bf16Path.tokensPerSecond() / fp32Path.tokensPerSecond(), agree, tokens);
             }
             return speedup;
         }

@@ -26,6 +26,7 @@ import java.util.List;
  *                       fine-tuned model stops after its reply and a Hub GPT-2 at <|endoftext|>
  * @param useCache       cache attention keys/values between steps (false only to compare)
  * @param device         auto (GPU when DJL sees one), cpu or gpu
+ * @param precision      auto (bf16 where the processor multiplies it natively and the model is wide enough), fp32 or bf16
  */
 public record GenerateConfig(
         Path checkpoint,
@@ -39,18 +40,19 @@ public record GenerateConfig(
         List<String> stop,
         List<String> stopTokens,
         boolean useCache,
-        String device) implements StageConfig {
+        String device,
+        String precision) implements StageConfig {
 
     public static GenerateConfig defaults() {
         return new GenerateConfig(null, "", false, 200, 0.8, 50, 0.95, 1337, List.of(),
-                null, true, "auto");
+                null, true, "auto", "auto");
     }
 
     @Override
     public void validate(Checks checks) {
         checks.required("checkpoint", checkpoint);
         checks.check(prompt != null, "prompt", "must be a string (empty for a fresh document)");
-        SamplingChecks.validate(checks, maxNewTokens, temperature, topK, topP, stop, device);
+        SamplingChecks.validate(checks, maxNewTokens, temperature, topK, topP, stop, device, precision);
     }
 
     /** Stop tokens when none are configured: the end of a document and of a chat turn. */

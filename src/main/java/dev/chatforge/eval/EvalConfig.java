@@ -16,6 +16,7 @@ import java.nio.file.Path;
  *                   least block_size − stride tokens of context (slower, lower loss)
  * @param batchSize  windows per forward pass
  * @param device     auto, cpu or gpu
+ * @param precision  auto (bf16 where the processor multiplies it natively and the model is wide enough), fp32 or bf16
  * @param report     JSON report file; null = stdout only
  */
 public record EvalConfig(
@@ -25,10 +26,11 @@ public record EvalConfig(
         Integer stride,
         int batchSize,
         String device,
+        String precision,
         Path report) implements StageConfig {
 
     public static EvalConfig defaults() {
-        return new EvalConfig(Path.of("checkpoints/run/best"), Path.of("data/tokens"), "val", null, 16, "auto", null);
+        return new EvalConfig(Path.of("checkpoints/run/best"), Path.of("data/tokens"), "val", null, 16, "auto", "auto", null);
     }
 
     @Override
@@ -41,5 +43,6 @@ public record EvalConfig(
         }
         checks.positive("batch_size", batchSize);
         checks.oneOf("device", device, Devices.CHOICES);
+        checks.oneOf("precision", precision, dev.chatforge.model.Precision.CHOICES);
     }
 }

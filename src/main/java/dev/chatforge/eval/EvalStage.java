@@ -9,6 +9,7 @@ import dev.chatforge.io.Json;
 import dev.chatforge.io.Progress;
 import dev.chatforge.io.StageInputException;
 import dev.chatforge.model.GPT2Config;
+import dev.chatforge.model.Precision;
 import dev.chatforge.tokenizer.TokenFile;
 import dev.chatforge.tokenizer.TokenizerExtension;
 import dev.chatforge.train.Checkpoint;
@@ -48,11 +49,14 @@ public final class EvalStage {
             throw new StageInputException(tokens.path() + ": has " + tokens.size() + " tokens; nothing to score");
         }
         Device device = Devices.resolve(config.device());
+        Precision.Choice precision = Precision.resolve(config.precision(), device, modelConfig);
+        System.err.println("eval: precision " + precision.describe());
         Perplexity.Result result;
         long step;
         try (Checkpoint checkpoint = Checkpoint.load(config.checkpoint(), device).withVocabSize(vocab);
              Progress progress = new Progress("eval", tokens.size() - 1, "tok")) {
             step = checkpoint.state() == null ? -1 : checkpoint.state().step();
+            checkpoint.model().usePrecision(precision.precision()).keepBf16Weights();
             result = Perplexity.evaluate(checkpoint.model(), tokens, block, stride, config.batchSize(), progress);
         }
         if (result.tokens() == 0) {
@@ -82,6 +86,7 @@ public final class EvalStage {
         report.put("stride", stride);
         report.put("windows", stride == block ? "non-overlapping" : "sliding");
         report.put("tokens_per_sec", Math.round((tokens.size() - 1) / result.seconds()));
+        precision.putInto(report);
         report.put("seconds", Math.round(result.seconds() * 100) / 100.0);
 
         System.out.printf(Locale.ROOT, "eval %s on %s/%s (%,d tokens%s, %s windows of %d, stride %d)%n",

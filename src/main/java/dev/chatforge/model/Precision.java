@@ -95,7 +95,7 @@ public enum Precision {
     }
 
     /** The feature that gives {@code device} native bf16 products, if it has one. */
-    static Optional<String> nativeBf16(Device device) {
+    public static Optional<String> nativeBf16(Device device) {
         if (!device.isGpu()) {
             return Bf16Hardware.cpuFlag();
         }
