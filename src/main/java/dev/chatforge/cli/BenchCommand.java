@@ -59,7 +59,7 @@ public class BenchCommand {
         }
     }
 
-    @Command(name = "generate", description = "Generation tokens/s with and without the KV cache. Args: [--preset tiny] [--tokens 200] [--block-size N|preset] [--precision auto|fp32|bf16].")
+    @Command(name = "generate", description = "Generation tokens/s with and without the KV cache. Args: [--preset tiny] [--tokens 200] [--block-size N|preset] [--precision auto|fp32|bf16] [--cached-only].")
     static class Generate extends Bench {
         @Override
         void run(String[] arguments) {
