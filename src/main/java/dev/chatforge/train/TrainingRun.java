@@ -112,7 +112,7 @@ public final class TrainingRun implements AutoCloseable {
                               Consumer<TrainerState> resumable) {
         precision = Precision.resolve(settings.precision(), device, modelConfig);
         System.err.printf("%s: precision %s%n", stage, precision.describe());
-        facts = precision.putInto(facts.deepCopy());
+        facts = precision.putInto(facts == null ? Json.MAPPER.createObjectNode() : facts.deepCopy());
         Engine.getInstance().setRandomSeed((int) settings.seed());
         TrainOptions options = settings.options();
         if (resuming) {
