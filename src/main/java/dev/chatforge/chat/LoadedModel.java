@@ -25,13 +25,13 @@ public final class LoadedModel implements AutoCloseable {
 
     /**
      * Loads {@code dir} on {@code device}, computing in {@code precision} (auto | fp32 | bf16,
-     * decided here once and said on stderr).
+     * decided here once for generation ({@link Precision#resolveForGeneration}) and said on stderr).
      */
     public static LoadedModel load(Path dir, String device, String precision) {
         Device resolved = Devices.resolve(device);
         Checkpoint checkpoint = Checkpoint.load(dir, resolved);
         try {
-            Precision.Choice choice = Precision.resolve(precision, resolved, checkpoint.config());
+            Precision.Choice choice = Precision.resolveForGeneration(precision, resolved, checkpoint.config());
             System.err.println("precision " + choice.describe());
             checkpoint.model().usePrecision(choice.precision());
             if (checkpoint.tokenizer() == null) {

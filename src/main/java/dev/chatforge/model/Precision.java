@@ -94,6 +94,21 @@ public enum Precision {
         }
     }
 
+    /**
+     * The precision for generation (generate, chat): as {@link #resolve}, except that {@code auto} on a
+     * CPU stays fp32. Cached generation there runs in the plain-Java decoder, in fp32, the path
+     * measured fastest where per-op dispatch outweighs the arithmetic; whether tensor ops over bf16
+     * weights beat it for a large model is what {@code chatforge bench generate --precision bf16}
+     * measures, so there bf16 is asked for, and auto never makes generation slower than fp32.
+     */
+    public static Choice resolveForGeneration(String setting, Device device, GPT2Config model) {
+        if (setting.equals("auto") && !device.isGpu()) {
+            return new Choice(FP32, setting, "on a CPU generation decodes with the plain-Java decoder in fp32; "
+                    + "precision: bf16 decodes with tensor ops over bf16 weights (bench generate --precision bf16 compares them)");
+        }
+        return resolve(setting, device, model);
+    }
+
     /** The feature that gives {@code device} native bf16 products, if it has one. */
     public static Optional<String> nativeBf16(Device device) {
         if (!device.isGpu()) {

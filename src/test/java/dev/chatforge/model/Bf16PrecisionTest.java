@@ -77,6 +77,29 @@ class Bf16PrecisionTest {
         }
     }
 
+    @Test
+    void bf16GenerationDecodesWithTensorOpsOverBf16WeightsCloseToTheFp32Decoder() {
+        GPT2Config wide = GPT2Config.of(64, 32, 512, 1, 8); // wide enough for the bf16 path
+        int[] prompt = {1, 2, 3, 4, 5};
+        try (GPT2 model = GPT2.create(wide, Device.cpu(), 3)) {
+            dev.chatforge.chat.GPT2NextTokenModel fp32 = new dev.chatforge.chat.GPT2NextTokenModel(model);
+            assertTrue(fp32.usesJavaDecoder());
+            float[][] expected = new float[2][];
+            try (var session = fp32.newSession()) {
+                expected[0] = session.append(prompt);
+                expected[1] = session.append(new int[] {6});
+            }
+            dev.chatforge.chat.GPT2NextTokenModel bf16 = new dev.chatforge.chat.GPT2NextTokenModel(
+                    model.usePrecision(Precision.BF16));
+            assertTrue(!bf16.usesJavaDecoder(), "bf16 decodes with tensor ops");
+            try (var session = bf16.newSession()) {
+                double first = relativeError(expected[0], session.append(prompt));
+                double next = relativeError(expected[1], session.append(new int[] {6}));
+                assertTrue(first < TOLERANCE && next < TOLERANCE && first > 0, "prompt " + first + ", next token " + next);
+            }
+        }
+    }
+
     private record Step(double lossSum, Map<String, float[]> gradients) {}
 
     /** One micro-batch forward and backward through the model and the tied head, as the trainer runs it. */

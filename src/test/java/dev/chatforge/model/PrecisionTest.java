@@ -32,6 +32,17 @@ class PrecisionTest {
     }
 
     @Test
+    void generationOnACpuStaysFp32UnderAutoAndFollowsAnExplicitSetting() {
+        Precision.Choice auto = Precision.resolveForGeneration("auto", Device.cpu(), GPT2_124M);
+        assertEquals(Precision.FP32, auto.precision(), "the Java decoder's path: never slower than today");
+        assertTrue(auto.reason().contains("plain-Java decoder"), auto.reason());
+        assertEquals(Precision.FP32, Precision.resolveForGeneration("fp32", Device.cpu(), GPT2_124M).precision());
+        if (Precision.nativeBf16(Device.cpu()).isPresent()) {
+            assertEquals(Precision.BF16, Precision.resolveForGeneration("bf16", Device.cpu(), GPT2_124M).precision());
+        }
+    }
+
+    @Test
     void bf16WithoutNativeSupportIsRefusedWithTheReason() {
         if (Precision.nativeBf16(Device.cpu()).isPresent()) {
             assertEquals(Precision.BF16, Precision.resolve("bf16", Device.cpu(), NARROW).precision(),
