@@ -9,6 +9,7 @@ import dev.chatforge.chat.StopCondition;
 import dev.chatforge.model.GPT2;
 import dev.chatforge.model.GPT2Config;
 import dev.chatforge.model.GPT2Decoder;
+import dev.chatforge.model.Precision;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Random;
@@ -22,8 +23,12 @@ import java.util.Random;
  *
  * <pre>
  * java -cp target/chatforge.jar dev.chatforge.bench.GenerateBench [--preset tiny] [--tokens 200]
- *      [--block-size 64|preset] [--prompt-tokens 16] [--repeats 3]
+ *      [--block-size 64|preset] [--prompt-tokens 16] [--repeats 3] [--precision auto|fp32|bf16] [--cached-only]
  * </pre>
+ * {@code --cached-only} skips the two paths without a cache (for GPT-2 124M they take minutes).
+ * With {@code --precision bf16} (or auto where it resolves to bf16, as for GPT-2 124M on a processor
+ * with native bf16) it also measures the cache through tensor ops over bf16 weights, and compares
+ * the path generate takes in each precision.
  */
 public final class GenerateBench {
     private GenerateBench() {}
@@ -32,13 +37,15 @@ public final class GenerateBench {
         run(args);
     }
 
-    /** Runs the benchmark and prints one line per path and the speed-up; returns the speed-up. */
+    /** Runs the benchmark and prints one line per path and the speed-up; returns the speed-up (NaN with --cached-only). */
     public static double run(String[] args) {
         String preset = "tiny";
         int tokens = 200;
         int promptTokens = 16;
         int repeats = 3;
         Integer blockSize = 64; // configs/smoke.yaml trains the tiny preset with block_size 64
+        String precision = "auto";
+        boolean cachedOnly = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--preset" -> preset = args[++i];
@@ -46,8 +53,11 @@ public final class GenerateBench {
                 case "--prompt-tokens" -> promptTokens = Integer.parseInt(args[++i]);
                 case "--repeats" -> repeats = Integer.parseInt(args[++i]);
                 case "--block-size" -> blockSize = args[++i].equals("preset") ? null : Integer.valueOf(args[i]);
+                case "--precision" -> precision = args[++i];
+                case "--cached-only" -> cachedOnly = true;
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (options: --preset NAME, --block-size N|preset, --tokens N, --prompt-tokens N, --repeats N)");
+                        + " (options: --preset NAME, --block-size N|preset, --tokens N, --prompt-tokens N, --repeats N, "
+                        + "--precision auto|fp32|bf16, --cached-only)");
             }
         }
         GPT2Config presetConfig = GPT2Config.preset(preset);
@@ -68,28 +78,58 @@ public final class GenerateBench {
             Generator tensorCached = new Generator(GPT2NextTokenModel.withTensorCache(gpt), true);
             GPT2Decoder decoder = new GPT2Decoder(gpt);
             Generator decoderUncached = new Generator(new RecomputingDecoder(decoder), false);
-            Generator[] all = {cached, uncached, tensorCached, decoderUncached};
+            Generator[] all = cachedOnly ? new Generator[] {cached, tensorCached}
+                    : new Generator[] {cached, uncached, tensorCached, decoderUncached};
             for (Generator g : all) { // warm-up: native initialisation and JIT
                 g.generate(prompt, 20, Sampler.greedy(), StopCondition.none(), null, null);
             }
             Generator.Result withCache = best(cached, prompt, tokens, repeats);
-            Generator.Result without = best(uncached, prompt, tokens, repeats);
             Generator.Result withTensorCache = best(tensorCached, prompt, tokens, repeats);
-            Generator.Result decoderWithout = best(decoderUncached, prompt, tokens, repeats);
             report("cache, Java decoder (generate/chat on CPU)", withCache);
-            report("no cache, tensor ops (full window each token)", without);
             report("cache, tensor ops (generate/chat on GPU)", withTensorCache);
-            report("no cache, Java decoder (full window each token)", decoderWithout);
-            double speedup = withCache.tokensPerSecond() / without.tokensPerSecond();
-            boolean same = Arrays.equals(withCache.tokens(), without.tokens())
-                    && Arrays.equals(withTensorCache.tokens(), without.tokens())
-                    && Arrays.equals(decoderWithout.tokens(), without.tokens());
-            System.out.printf(Locale.ROOT, "speed-up of the cache: %.1fx against tensor ops without it (%.1fx with tensor ops "
-                            + "for both, %.1fx with the Java decoder for both); same tokens on all four: %s%n", speedup,
-                    withTensorCache.tokensPerSecond() / without.tokensPerSecond(),
-                    withCache.tokensPerSecond() / decoderWithout.tokensPerSecond(), same);
-            if (!same) {
-                throw new IllegalStateException("cached and uncached greedy decoding differ");
+            double speedup = Double.NaN;
+            if (cachedOnly) {
+                if (!Arrays.equals(withCache.tokens(), withTensorCache.tokens())) {
+                    throw new IllegalStateException("the Java decoder and tensor ops decode differently");
+                }
+            } else {
+                Generator.Result without = best(uncached, prompt, tokens, repeats);
+                Generator.Result decoderWithout = best(decoderUncached, prompt, tokens, repeats);
+                report("no cache, tensor ops (full window each token)", without);
+                report("no cache, Java decoder (full window each token)", decoderWithout);
+                speedup = withCache.tokensPerSecond() / without.tokensPerSecond();
+                boolean same = Arrays.equals(withCache.tokens(), without.tokens())
+                        && Arrays.equals(withTensorCache.tokens(), without.tokens())
+                        && Arrays.equals(decoderWithout.tokens(), without.tokens());
+                System.out.printf(Locale.ROOT, "speed-up of the cache: %.1fx against tensor ops without it (%.1fx with tensor ops "
+                                + "for both, %.1fx with the Java decoder for both); same tokens on all four: %s%n", speedup,
+                        withTensorCache.tokensPerSecond() / without.tokensPerSecond(),
+                        withCache.tokensPerSecond() / decoderWithout.tokensPerSecond(), same);
+                if (!same) {
+                    throw new IllegalStateException("cached and uncached greedy decoding differ");
+                }
+            }
+            Precision.Choice choice = Precision.resolve(precision, Device.cpu(), config);
+            System.out.println("precision " + choice.describe());
+            if (choice.precision() == Precision.BF16) {
+                boolean fp32Java = model.usesJavaDecoder();
+                Generator.Result fp32Path = fp32Java ? withCache : withTensorCache;
+                gpt.usePrecision(Precision.BF16);
+                Generator bf16Tensor = new Generator(GPT2NextTokenModel.withTensorCache(gpt), true);
+                bf16Tensor.generate(prompt, 20, Sampler.greedy(), StopCondition.none(), null, null);
+                Generator.Result bf16 = best(bf16Tensor, prompt, tokens, repeats);
+                report("cache, tensor ops over bf16 weights", bf16);
+                boolean bf16Java = new GPT2NextTokenModel(gpt).usesJavaDecoder();
+                Generator.Result bf16Path = bf16Java ? withCache : bf16;
+                int agree = 0;
+                while (agree < tokens && bf16.tokens()[agree] == withCache.tokens()[agree]) {
+                    agree++;
+                }
+                System.out.printf(Locale.ROOT, "generate/chat in fp32: %s, %.1f tokens/s; in bf16: %s, %.1f tokens/s: bf16 / fp32 "
+                                + "= %.2fx (bf16's greedy tokens follow fp32's for the first %d of %d)%n",
+                        fp32Java ? "Java decoder" : "tensor ops", fp32Path.tokensPerSecond(),
+                        bf16Java ? "Java decoder (fp32)" : "tensor ops over bf16 weights", bf16Path.tokensPerSecond(),
+                        bf16Path.tokensPerSecond() / fp32Path.tokensPerSecond(), agree, tokens);
             }
             return speedup;
         }

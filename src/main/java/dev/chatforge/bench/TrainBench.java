@@ -12,6 +12,7 @@ import dev.chatforge.io.Json;
 import dev.chatforge.io.StageOutput;
 import dev.chatforge.model.GPT2;
 import dev.chatforge.model.GPT2Config;
+import dev.chatforge.model.Precision;
 import dev.chatforge.tokenizer.TokenSource;
 import dev.chatforge.train.AdamW;
 import dev.chatforge.train.LrSchedule;
@@ -28,8 +29,8 @@ import java.util.Locale;
 /**
  * {@code chatforge bench train}: training and evaluation throughput of the real training loop
  * (sampler, forward, backward, clipping, AdamW, per-step managers) on random tokens, resident
- * memory over a long run, and model FLOPs utilisation against the measured peak of a large fp32
- * matrix product on this machine.
+ * memory over a long run, and model FLOPs utilisation against the measured peak of a large
+ * matrix product on this machine in the precision that ran (fp32's and bf16's peaks are both printed).
  *
  * <pre>
  *   --steps N        training steps of the first config (default 1000; RSS is read at 100 and N)
@@ -39,6 +40,7 @@ import java.util.Locale;
  *                    with --block-size N (default 256) and --batch N (default 4), for --steps (default 10)
  *   --dropout P      dropout everywhere in the measured model (default 0, as pre-training; GPT-2's fine-tuning: 0.1)
  *   --activation A   gelu (default) or gelu_new (what a GPT-2 checkpoint from the Hub uses)
+ *   --precision P    auto (default, what train does), fp32 or bf16: the products' number format
  *   --profile FILE   also write PyTorch's profile (Chrome trace JSON: every native op with its shapes and
  *                    time) of two steps after the warm-up, to see where a step's time goes
  * </pre>
@@ -67,6 +69,7 @@ public final class TrainBench {
         Path profile = null;
         double dropout = 0;
         String activation = "gelu";
+        String precision = "auto";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--steps" -> steps = Integer.parseInt(args[++i]);
@@ -78,9 +81,11 @@ public final class TrainBench {
                 case "--profile" -> profile = Path.of(args[++i]).toAbsolutePath();
                 case "--dropout" -> dropout = Double.parseDouble(args[++i]);
                 case "--activation" -> activation = args[++i];
+                case "--precision" -> precision = args[++i];
                 default -> {
                     System.err.println("usage: bench train [--steps N] [--large-steps N] [--device auto|cpu|gpu] "
-                            + "[--preset NAME [--block-size N] [--batch N]] [--dropout P] [--activation gelu|gelu_new] [--profile FILE]");
+                            + "[--preset NAME [--block-size N] [--batch N]] [--dropout P] [--activation gelu|gelu_new] "
+                            + "[--precision auto|fp32|bf16] [--profile FILE]");
                     return 2;
                 }
             }
@@ -106,12 +111,12 @@ public final class TrainBench {
                 GPT2Config p = GPT2Config.preset(preset);
                 GPT2Config sized = p.withSizes(blockSize, p.nEmbd(), p.nLayer(), p.nHead());
                 configs.add(measure(sized.withDropout(dropout).withActivation(activation), batch, steps == null ? 10 : steps, d,
-                        profileTemp));
+                        precision, profileTemp));
             } else {
                 configs.add(measure(GPT2Config.of(2048, 128, 128, 4, 4).withDropout(dropout).withActivation(activation), 16,
-                        steps == null ? 1000 : steps, d, null));
+                        steps == null ? 1000 : steps, d, precision, null));
                 configs.add(measure(GPT2Config.of(2048, 256, 384, 6, 6).withDropout(dropout).withActivation(activation), 8,
-                        largeSteps, d, profileTemp));
+                        largeSteps, d, precision, profileTemp));
             }
             if (trace != null) {
                 trace.commit();
@@ -139,14 +144,26 @@ public final class TrainBench {
         }
     }
 
-    /** @param profile where to write a PyTorch profile of two steps after the warm-up, or null */
-    static ObjectNode measure(GPT2Config config, int batch, int steps, Device device, Path profile) {
+    /**
+     * @param precision auto, fp32 or bf16, resolved for this config as train resolves it
+     * @param profile   where to write a PyTorch profile of two steps after the warm-up, or null
+     */
+    static ObjectNode measure(GPT2Config config, int batch, int steps, Device device, String precision, Path profile) {
         int block = config.nPositions();
-        double peakBefore = matmulPeakGflops(device);
-        System.out.printf(Locale.ROOT, "%nfp32 matmul peak (2048×2048, best of 10): %.1f GFLOP/s%n", peakBefore);
+        Precision.Choice choice = Precision.resolve(precision, device, config);
+        Precision ran = choice.precision();
+        // Both peaks, so a bf16 figure can be read beside fp32's; bf16 only where the hardware has it
+        // (emulated it is slower than fp32, and slow to measure) or where it runs.
+        boolean measureBf16 = ran == Precision.BF16 || Precision.nativeBf16(device).isPresent();
+        double peakBefore = matmulPeakGflops(device, Precision.FP32);
+        double bf16PeakBefore = measureBf16 ? matmulPeakGflops(device, Precision.BF16) : Double.NaN;
+        System.out.printf(Locale.ROOT, "%nmatmul peak (2048×2048, best of 10): fp32 %.1f GFLOP/s, bf16 %s%n", peakBefore,
+                measureBf16 ? String.format(Locale.ROOT, "%.1f GFLOP/s (%.2fx)", bf16PeakBefore, bf16PeakBefore / peakBefore)
+                        : "not measured (no native bf16 here)");
         System.out.printf(Locale.ROOT, "%n== n_layer %d, n_head %d, n_embd %d, block %d, batch %d, vocab %d (%.2fM parameters), "
-                + "dropout %s, %s, %d steps%n", config.nLayer(), config.nHead(), config.nEmbd(), block, batch, config.vocabSize(),
-                config.parameterCount() / 1e6, config.residPdrop(), config.activationFunction(), steps);
+                + "dropout %s, %s, %d steps, precision %s%n", config.nLayer(), config.nHead(), config.nEmbd(), block, batch,
+                config.vocabSize(), config.parameterCount() / 1e6, config.residPdrop(), config.activationFunction(), steps,
+                choice.describe());
         TokenSource data = randomTokens(2_000_000, config.vocabSize(), 1);
         Path out;
         try {
@@ -162,7 +179,7 @@ public final class TrainBench {
         long[] mallocHeap = {0, 0}; // the part of RSS in glibc's main heap (PyTorch's tensors)
         int[] arrays = {0, 0};
         ObjectNode result = Json.MAPPER.createObjectNode();
-        try (GPT2 model = GPT2.create(config, device, 1)) {
+        try (GPT2 model = GPT2.create(config, device, 1).usePrecision(ran)) {
             TrainOptions options = new TrainOptions(batch, 1, steps, LrSchedule.constant(3e-4), 0.9, 0.95, 1e-8, 0.1,
                     1.0, Integer.MAX_VALUE, Integer.MAX_VALUE);
             try (AdamW adamW = Trainer.newOptimizer(model, options)) {
@@ -223,13 +240,24 @@ public final class TrainBench {
             double flopsPerToken = 6.0 * n + 12.0 * config.nLayer() * block * config.nEmbd();
             // This machine's peak moves by ±10% from minute to minute: MFU is against the higher of the
             // peaks measured before and after the config, so a slow moment does not flatter it.
-            double peakAfter = matmulPeakGflops(device);
-            double peakGflops = Math.max(peakBefore, peakAfter);
+            double peakAfter = matmulPeakGflops(device, Precision.FP32);
+            double fp32Peak = Math.max(peakBefore, peakAfter);
+            double bf16PeakAfter = measureBf16 ? matmulPeakGflops(device, Precision.BF16) : Double.NaN;
+            double bf16Peak = Math.max(bf16PeakBefore, bf16PeakAfter);
+            // MFU against the peak of the precision that ran.
+            double peakGflops = ran == Precision.BF16 ? bf16Peak : fp32Peak;
             double mfu = flopsPerToken * trainTps / (peakGflops * 1e9);
-            double matmulSeconds = MatmulCeiling.stepSeconds(config, batch, device);
+            double matmulSeconds = MatmulCeiling.stepSeconds(config, batch, device, ran);
             double ceiling = flopsPerToken * batch * block / matmulSeconds / (peakGflops * 1e9);
-            result.put("fp32_matmul_peak_gflops", round(peakGflops))
-                    .put("fp32_matmul_peak_gflops_before", round(peakBefore)).put("fp32_matmul_peak_gflops_after", round(peakAfter))
+            choice.putInto(result);
+            result.put("mfu_peak", ran.wireName());
+            result.put("fp32_matmul_peak_gflops", round(fp32Peak))
+                    .put("fp32_matmul_peak_gflops_before", round(peakBefore)).put("fp32_matmul_peak_gflops_after", round(peakAfter));
+            if (measureBf16) {
+                result.put("bf16_matmul_peak_gflops", round(bf16Peak)).put("bf16_matmul_peak_gflops_before", round(bf16PeakBefore))
+                        .put("bf16_matmul_peak_gflops_after", round(bf16PeakAfter));
+            }
+            result
                     .put("n_layer", config.nLayer()).put("n_head", config.nHead()).put("n_embd", config.nEmbd())
                     .put("block_size", block).put("batch", batch).put("vocab", config.vocabSize())
                     .put("dropout", config.residPdrop()).put("activation", config.activationFunction())
@@ -242,11 +270,11 @@ public final class TrainBench {
                     .put("matmul_only_ms_per_step", round(matmulSeconds * 1e3))
                     .put("matmul_only_mfu_percent", round(100 * ceiling));
             System.out.printf(Locale.ROOT, "train %,.0f tok/s (%.1f ms/step; %,.0f tok per CPU-second) | eval %,.0f tok/s | "
-                    + "MFU %.1f%% of %.0f GFLOP/s%n", trainTps, timed[0] / 1e6 / timed[1], trainPerCpuSecond, evalTps,
-                    100 * mfu, peakGflops);
+                    + "MFU %.1f%% of the %s peak, %.0f GFLOP/s%n", trainTps, timed[0] / 1e6 / timed[1], trainPerCpuSecond, evalTps,
+                    100 * mfu, ran.wireName(), peakGflops);
             double stepSeconds = timed[0] / 1e9 / timed[1];
             result.put("matmul_only_share_of_step_percent", round(100 * matmulSeconds / stepSeconds));
-            System.out.printf(Locale.ROOT, "the step's matrix products alone, each timed on its own: %.1f ms (%.1f GFLOP; %.0f%% of "
+            System.out.printf(Locale.ROOT, "the step's matrix products alone (" + ran.wireName() + "), each timed on its own: %.1f ms (%.1f GFLOP; %.0f%% of "
                     + "the step), MFU %.1f%%: the ceiling for everything else getting faster%n", matmulSeconds * 1e3,
                     MatmulCeiling.stepFlops(config, batch) / 1e9, 100 * matmulSeconds / stepSeconds, 100 * ceiling);
             if (steps >= 100) {
@@ -268,11 +296,12 @@ public final class TrainBench {
         return result;
     }
 
-    /** Best of 10 products of two 2048×2048 fp32 matrices (2·n³ FLOPs each), after 3 untimed ones. */
-    static double matmulPeakGflops(Device device) {
+    /** Best of 10 products of two 2048×2048 matrices (2·n³ FLOPs each) in {@code precision}, after 3 untimed ones. */
+    static double matmulPeakGflops(Device device, Precision precision) {
         int n = 2048;
         try (NDManager m = NDManager.newBaseManager(device)) {
-            double best = MatmulCeiling.bestProductSeconds(m.randomNormal(new Shape(n, n)), m.randomNormal(new Shape(n, n)), 3, 10);
+            double best = MatmulCeiling.bestProductSeconds(m.randomNormal(new Shape(n, n)), m.randomNormal(new Shape(n, n)), 3, 10,
+                    precision);
             return 2.0 * n * n * n / best / 1e9;
         }
     }

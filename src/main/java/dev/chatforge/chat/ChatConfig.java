@@ -18,6 +18,7 @@ import java.util.List;
  * @param seed         RNG seed: the same seed, settings and messages give the same replies
  * @param stop         extra stop strings (a reply always ends at the end-of-turn token)
  * @param device       auto (GPU when DJL sees one), cpu or gpu
+ * @param precision    auto (bf16 where the processor multiplies it natively and the model is wide enough), fp32 or bf16
  */
 public record ChatConfig(
         Path checkpoint,
@@ -29,17 +30,18 @@ public record ChatConfig(
         double topP,
         long seed,
         List<String> stop,
-        String device) implements StageConfig {
+        String device,
+        String precision) implements StageConfig {
 
     public static ChatConfig defaults() {
-        return new ChatConfig(null, null, "auto", 128, 0.7, 50, 0.9, 1337, List.of(), "auto");
+        return new ChatConfig(null, null, "auto", 128, 0.7, 50, 0.9, 1337, List.of(), "auto", "auto");
     }
 
     @Override
     public void validate(Checks checks) {
         checks.required("checkpoint", checkpoint);
         checks.oneOf("template", template, List.of("auto", "turns", "inst"));
-        SamplingChecks.validate(checks, maxNewTokens, temperature, topK, topP, stop, device);
+        SamplingChecks.validate(checks, maxNewTokens, temperature, topK, topP, stop, device, precision);
     }
 
     public Sampler sampler() {

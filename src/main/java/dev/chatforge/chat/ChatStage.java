@@ -17,7 +17,7 @@ public final class ChatStage {
     /** Returns the number of replies given. */
     public static int run(ChatConfig config, BufferedReader in, PrintStream out, PrintStream err, boolean interactive)
             throws IOException {
-        try (LoadedModel model = LoadedModel.load(config.checkpoint(), config.device())) {
+        try (LoadedModel model = LoadedModel.load(config.checkpoint(), config.device(), config.precision())) {
             ChatTemplate trained = model.fineTunedTemplate();
             ChatTemplate template = config.template().equals("auto")
                     ? (trained != null ? trained : ChatTemplate.TURNS) : ChatTemplate.parse(config.template());

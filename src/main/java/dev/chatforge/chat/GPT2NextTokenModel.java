@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.chatforge.model.GPT2;
 import dev.chatforge.model.GPT2Decoder;
 import dev.chatforge.model.NativeArrays;
+import dev.chatforge.model.Precision;
 
 /**
  * Generation's view of a {@link GPT2}: next-token logits, recomputed or through a key/value
@@ -23,20 +24,37 @@ public final class GPT2NextTokenModel implements NextTokenModel {
     private GPT2Decoder decoder;
 
     /**
-     * The Java decoder for cached generation when the model is on the CPU and its weights fit in
-     * half the Java heap (raise it with {@code CHATFORGE_JAVA_OPTS=-Xmx...}), tensor ops otherwise.
+     * The path for the model's precision. fp32: the Java decoder for cached generation when the
+     * model is on the CPU and its weights fit in half the Java heap (raise it with
+     * {@code CHATFORGE_JAVA_OPTS=-Xmx...}), tensor ops otherwise. bf16: tensor ops over bf16 copies
+     * of the weights, which a decoded token reads at half fp32's bytes (a token of a large model is
+     * bound by reading its weights) — except for a model narrower than {@link Precision#AUTO_MIN_WIDTH},
+     * where per-op dispatch outweighs the arithmetic and the (fp32) Java decoder stays faster.
+     * {@code chatforge bench generate} measures every path.
      */
     public GPT2NextTokenModel(GPT2 model) {
         this(model, model.device().getDeviceType().equals(Device.Type.CPU)
-                && GPT2Decoder.fitsInHeap(model.config(), Runtime.getRuntime().maxMemory()));
+                && GPT2Decoder.fitsInHeap(model.config(), Runtime.getRuntime().maxMemory())
+                && (model.precision() == Precision.FP32 || model.config().nEmbd() < Precision.AUTO_MIN_WIDTH));
     }
 
     private GPT2NextTokenModel(GPT2 model, boolean javaDecoder) {
         this.model = model;
         this.javaDecoder = javaDecoder;
+        if (!javaDecoder) {
+            model.keepBf16Weights(); // bf16: cast once, not at every token (a no-op in fp32)
+        }
     }
 
-    /** Cached generation through the model's tensor-op {@link GPT2.KVCache} on any device (benchmarks compare). */
+    /** Whether cached generation runs in the plain-Java decoder (fp32) rather than tensor ops. */
+    public boolean usesJavaDecoder() {
+        return javaDecoder;
+    }
+
+    /**
+     * Cached generation through the model's tensor-op {@link GPT2.KVCache} on any device, in the
+     * model's precision (benchmarks compare).
+     */
     public static GPT2NextTokenModel withTensorCache(GPT2 model) {
         return new GPT2NextTokenModel(model, false);
     }

@@ -28,6 +28,7 @@ import java.util.List;
  * @param device         auto (GPU when DJL sees one), cpu or gpu
  * @param printIds       true: stdout is one JSON object with the prompt's and the generated token ids
  *                       and the text, instead of the streamed text (to compare with another runtime)
+ * @param precision      auto (bf16 where the processor multiplies it natively and the model is wide enough), fp32 or bf16
  */
 public record GenerateConfig(
         Path checkpoint,
@@ -42,18 +43,19 @@ public record GenerateConfig(
         List<String> stopTokens,
         boolean useCache,
         String device,
-        boolean printIds) implements StageConfig {
+        boolean printIds,
+        String precision) implements StageConfig {
 
     public static GenerateConfig defaults() {
         return new GenerateConfig(null, "", false, 200, 0.8, 50, 0.95, 1337, List.of(),
-                null, true, "auto", false);
+                null, true, "auto", false, "auto");
     }
 
     @Override
     public void validate(Checks checks) {
         checks.required("checkpoint", checkpoint);
         checks.check(prompt != null, "prompt", "must be a string (empty for a fresh document)");
-        SamplingChecks.validate(checks, maxNewTokens, temperature, topK, topP, stop, device);
+        SamplingChecks.validate(checks, maxNewTokens, temperature, topK, topP, stop, device, precision);
     }
 
     /** Stop tokens when none are configured: the end of a document and of a chat turn. */

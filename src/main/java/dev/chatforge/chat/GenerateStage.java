@@ -17,7 +17,7 @@ public final class GenerateStage {
     private GenerateStage() {}
 
     public static Generator.Result run(GenerateConfig config, PrintStream out, PrintStream err) {
-        try (LoadedModel model = LoadedModel.load(config.checkpoint(), config.device())) {
+        try (LoadedModel model = LoadedModel.load(config.checkpoint(), config.device(), config.precision())) {
             ChatTokenizer tokenizer = model.tokenizer();
             Set<Integer> stopIds = new HashSet<>();
             boolean configured = config.stopTokens() != null;
@@ -46,7 +46,8 @@ public final class GenerateStage {
                 out.print(config.prompt());
                 out.flush();
             }
-            Generator generator = new Generator(model.nextTokenModel(), config.useCache());
+            NextTokenModel next = model.nextTokenModel();
+            Generator generator = new Generator(next, config.useCache());
             Generator.Result result = generator.generate(prompt, config.maxNewTokens(), config.sampler(), stop,
                     tokenizer::decode, piece -> {
                         if (stream) {
@@ -71,7 +72,9 @@ public final class GenerateStage {
             double seconds = (result.prefillNanos() + result.decodeNanos()) / 1e9;
             err.printf(Locale.ROOT, "generate: %d tokens in %.2f s: %.1f tokens/s (key/value cache %s; prompt %d tokens); "
                             + "ended by %s%n", result.tokens().length, seconds, result.tokensPerSecond(),
-                    config.useCache() ? "on" : "off", result.promptTokens(), describe(result.stopReason()));
+                    !config.useCache() ? "off" : next instanceof GPT2NextTokenModel g && g.usesJavaDecoder()
+                            ? "on, Java decoder in fp32" : "on, tensor ops", result.promptTokens(),
+                    describe(result.stopReason()));
             return result;
         }
     }

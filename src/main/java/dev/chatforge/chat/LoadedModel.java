@@ -7,6 +7,7 @@ import dev.chatforge.tokenizer.ChatTemplate;
 import dev.chatforge.tokenizer.ChatTokenizer;
 import dev.chatforge.train.Checkpoint;
 import dev.chatforge.model.Devices;
+import dev.chatforge.model.Precision;
 import java.nio.file.Path;
 
 /**
@@ -22,9 +23,34 @@ public final class LoadedModel implements AutoCloseable {
         this.tokenizer = tokenizer;
     }
 
-    public static LoadedModel load(Path dir, String device) {
-        Checkpoint checkpoint = Checkpoint.load(dir, Devices.resolve(device));
+    /**
+     * Loads {@code dir} on {@code device}, computing in {@code precision} (auto | fp32 | bf16,
+     * decided here once for generation ({@link Precision#resolveForGeneration}) and said on stderr).
+     */
+    public static LoadedModel load(Path dir, String device, String precision) {
+        return load(dir, device, precision, false);
+    }
+
+    /**
+     * Loads {@code dir} to score text with whole forward passes (eval's benchmarks), not to decode
+     * token by token: {@code precision} is decided as eval and train decide it ({@link Precision#resolve}),
+     * and a bf16 model keeps one bf16 copy of its weights.
+     */
+    public static LoadedModel loadForScoring(Path dir, String device, String precision) {
+        return load(dir, device, precision, true);
+    }
+
+    private static LoadedModel load(Path dir, String device, String precision, boolean scoring) {
+        Device resolved = Devices.resolve(device);
+        Checkpoint checkpoint = Checkpoint.load(dir, resolved);
         try {
+            Precision.Choice choice = scoring ? Precision.resolve(precision, resolved, checkpoint.config())
+                    : Precision.resolveForGeneration(precision, resolved, checkpoint.config());
+            System.err.println("precision " + choice.describe());
+            checkpoint.model().usePrecision(choice.precision());
+            if (scoring) {
+                checkpoint.model().keepBf16Weights();
+            }
             if (checkpoint.tokenizer() == null) {
                 throw new StageInputException(dir.resolve(Checkpoint.TOKENIZER) + ": not found; a checkpoint needs its "
                         + "tokenizer.json to turn text into ids");

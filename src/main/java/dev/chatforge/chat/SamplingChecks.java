@@ -8,7 +8,7 @@ final class SamplingChecks {
     private SamplingChecks() {}
 
     static void validate(Checks checks, int maxNewTokens, double temperature, int topK, double topP,
-                         List<String> stop, String device) {
+                         List<String> stop, String device, String precision) {
         checks.positive("max_new_tokens", maxNewTokens);
         checks.nonNegative("temperature", temperature);
         checks.check(topK >= 0, "top_k", "must be >= 0 (0 = off), got " + topK);
@@ -16,5 +16,6 @@ final class SamplingChecks {
         checks.check(stop != null && stop.stream().noneMatch(s -> s == null || s.isEmpty()), "stop",
                 "must be a list of non-empty strings");
         checks.oneOf("device", device, List.of("auto", "cpu", "gpu"));
+        checks.oneOf("precision", precision, dev.chatforge.model.Precision.CHOICES);
     }
 }

@@ -60,7 +60,7 @@ public class BenchCommand {
         }
     }
 
-    @Command(name = "train", description = "Training and eval tokens/s, RSS over a long run, MFU. Args: [--steps N] [--large-steps N] [--device cpu|gpu] [--preset NAME [--block-size N] [--batch N]] [--dropout P] [--activation gelu|gelu_new] [--profile FILE] (e.g. --preset gpt2: 124M, block 256, batch 4, with checkpoint save time and peak RSS).")
+    @Command(name = "train", description = "Training and eval tokens/s, RSS over a long run, MFU. Args: [--steps N] [--large-steps N] [--device cpu|gpu] [--preset NAME [--block-size N] [--batch N]] [--dropout P] [--activation gelu|gelu_new] [--precision auto|fp32|bf16] [--profile FILE] (e.g. --preset gpt2: 124M, block 256, batch 4, with checkpoint save time and peak RSS).")
     static class Train extends Bench {
         @Override
         void run(String[] arguments) {
@@ -68,7 +68,7 @@ public class BenchCommand {
         }
     }
 
-    @Command(name = "generate", description = "Generation tokens/s with and without the KV cache. Args: [--preset tiny] [--tokens 200] [--block-size N].")
+    @Command(name = "generate", description = "Generation tokens/s with and without the KV cache. Args: [--preset tiny] [--tokens 200] [--block-size N|preset] [--precision auto|fp32|bf16] [--cached-only].")
     static class Generate extends Bench {
         @Override
         void run(String[] arguments) {

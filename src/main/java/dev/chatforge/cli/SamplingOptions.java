@@ -36,6 +36,10 @@ public final class SamplingOptions {
     @Option(names = "--device", paramLabel = "auto|cpu|gpu", description = "Where the model runs.")
     String device;
 
+    @Option(names = "--precision", paramLabel = "auto|fp32|bf16",
+            description = "Number format of the matrix products (auto: bf16 where the processor has it natively).")
+    String precision;
+
     void addTo(ConfigOptions options, String section) {
         put(options, section, "checkpoint", checkpoint == null ? null : checkpoint.toString());
         put(options, section, "max_new_tokens", maxNewTokens);
@@ -45,6 +49,7 @@ public final class SamplingOptions {
         put(options, section, "seed", seed);
         put(options, section, "stop", stop == null ? null : stop.stream().map(SamplingOptions::unescape).toList());
         put(options, section, "device", device);
+        put(options, section, "precision", precision);
     }
 
     /**

@@ -19,6 +19,7 @@ import java.nio.file.Path;
  *                      and PTB use it too
  * @param batchSize     windows (or benchmark sequences) per forward pass
  * @param device        auto, cpu or gpu
+ * @param precision     auto (bf16 where the processor multiplies it natively and the model is wide enough), fp32 or bf16
  * @param report        JSON report file; null = stdout only
  * @param benchmark     null, or wikitext2 | ptb | lambada | hellaswag: score that benchmark instead of {@code data}
  * @param benchmarkData the benchmark's local folder (WikiText-2, PTB; null: DJL downloads it when
@@ -34,6 +35,7 @@ public record EvalConfig(
         Integer stride,
         int batchSize,
         String device,
+        String precision,
         Path report,
         String benchmark,
         Path benchmarkData,
@@ -42,11 +44,11 @@ public record EvalConfig(
 
     /** The section without benchmark or answers: perplexity of a tokenized split. */
     public EvalConfig(Path checkpoint, Path data, String split, Integer stride, int batchSize, String device, Path report) {
-        this(checkpoint, data, split, stride, batchSize, device, report, null, null, 0, 64);
+        this(checkpoint, data, split, stride, batchSize, device, "auto", report, null, null, 0, 64);
     }
 
     public static EvalConfig defaults() {
-        return new EvalConfig(Path.of("checkpoints/run/best"), Path.of("data/tokens"), null, null, 16, "auto", null,
+        return new EvalConfig(Path.of("checkpoints/run/best"), Path.of("data/tokens"), null, null, 16, "auto", "auto", null,
                 null, null, 0, 64);
     }
 
@@ -79,5 +81,6 @@ public record EvalConfig(
         checks.nonNegative("answers", answers);
         checks.check(answers == 0 || report != null, "answers", "needs 'report': answers.jsonl is written beside it");
         checks.positive("max_new_tokens", maxNewTokens);
+        checks.oneOf("precision", precision, dev.chatforge.model.Precision.CHOICES);
     }
 }

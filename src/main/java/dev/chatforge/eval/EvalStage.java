@@ -9,6 +9,7 @@ import dev.chatforge.io.Progress;
 import dev.chatforge.io.StageInputException;
 import dev.chatforge.io.StageOutput;
 import dev.chatforge.model.GPT2Config;
+import dev.chatforge.model.Precision;
 import dev.chatforge.tokenizer.TokenFile;
 import dev.chatforge.tokenizer.TokenizerExtension;
 import dev.chatforge.train.Checkpoint;
@@ -122,11 +123,14 @@ public final class EvalStage {
             throw new StageInputException(tokens.path() + ": has " + tokens.size() + " tokens; nothing to score");
         }
         Device device = Devices.resolve(config.device());
+        Precision.Choice precision = Precision.resolve(config.precision(), device, modelConfig);
+        System.err.println("eval: precision " + precision.describe());
         Perplexity.Result result;
         long step;
         try (Checkpoint checkpoint = Checkpoint.load(config.checkpoint(), device).withVocabSize(vocab);
              Progress progress = new Progress("eval", tokens.size() - 1, "tok")) {
             step = checkpoint.state() == null ? -1 : checkpoint.state().step();
+            checkpoint.model().usePrecision(precision.precision()).keepBf16Weights();
             result = Perplexity.evaluate(checkpoint.model(), tokens, block, stride, config.batchSize(), progress);
         }
         if (result.tokens() == 0) {
@@ -156,6 +160,7 @@ public final class EvalStage {
         report.put("stride", stride);
         report.put("windows", stride == block ? "non-overlapping" : "sliding");
         report.put("tokens_per_sec", Math.round((tokens.size() - 1) / result.seconds()));
+        precision.putInto(report);
         report.put("seconds", Math.round(result.seconds() * 100) / 100.0);
 
         System.out.printf(Locale.ROOT, "eval %s on %s/%s (%,d tokens%s, %s windows of %d, stride %d)%n",
@@ -182,7 +187,7 @@ public final class EvalStage {
         ObjectNode report = Json.MAPPER.createObjectNode();
         ObjectNode figures;
         long step;
-        try (LoadedModel model = LoadedModel.load(config.checkpoint(), config.device())) {
+        try (LoadedModel model = LoadedModel.loadForScoring(config.checkpoint(), config.device(), config.precision())) {
             int block = model.blockSize();
             int stride = config.stride() == null ? block : config.stride();
             if (stride > block) {
@@ -238,7 +243,7 @@ public final class EvalStage {
         Path file = output.published();
         List<AnswerQuality.Answer> answers;
         ChatTemplate template;
-        try (LoadedModel model = LoadedModel.load(config.checkpoint(), config.device())) {
+        try (LoadedModel model = LoadedModel.load(config.checkpoint(), config.device(), config.precision())) {
             ChatTemplate trained = model.fineTunedTemplate();
             template = trained != null ? trained : dataTemplate(data);
             // a model never fine-tuned on turns never learnt to close one: its reply ends at a newline, as in chat

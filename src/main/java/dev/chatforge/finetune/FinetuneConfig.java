@@ -35,7 +35,7 @@ public record FinetuneConfig(
     public static FinetuneConfig defaults() {
         return new FinetuneConfig(null, null, null, TrainOn.AGENT, null, 3, null,
                 new TrainingSettings(8, 1, 500, 1e-4, 1e-5, 20, null, 0.9, 0.95, 1e-8, 0.01, 1.0, 25, 64, 5, 1337, "auto",
-                        "auto", "refuse"));
+                        "auto", "auto", "refuse"));
     }
 
     @Override

@@ -37,7 +37,8 @@ final class FusedOps {
      * {@code scaled_dot_product_attention} never writes the (T, T) scores where it has a fused
      * kernel: flash on a CPU without dropout (it skips the blocks above the diagonal), flash or
      * memory-efficient on CUDA (fp32 takes the memory-efficient one). With dropout on a CPU the
-     * probabilities are dropped by a mask drawn in Java.
+     * probabilities are dropped by a mask drawn in Java. Q/K/V in bf16 give a bf16 result (the
+     * kernels accumulate and take the softmax in fp32).
      */
     static NDArray causalSelfAttention(NDArray qkv, long heads, double p) {
         if (p == 0 || !qkv.getDevice().equals(Device.cpu())) {
@@ -61,6 +62,8 @@ final class FusedOps {
      * The same attention with dropout on the attention probabilities by a mask drawn in Java
      * ({@link DropoutMask}, (B, nh, T, T)): on a CPU, PyTorch's fused kernel has no dropout and its
      * reference path draws a float mask with its one-thread generator. Autograd keeps the bool mask.
+     * With bf16 Q/K/V ({@link Precision#BF16}) the two products run in bf16 and the softmax in fp32
+     * (for fp32 input the casts are no-ops).
      */
     static NDArray causalSelfAttention(NDArray qkv, long heads, DropoutMask mask) {
         return TorchScriptFunction.of("qkv: Tensor, keep: Tensor", "Tensor", """
@@ -69,8 +72,8 @@ final class FusedOps {
                 q, k, v = qkv.view(b, t, 3, %d, hs).permute(2, 0, 3, 1, 4).unbind(0)
                 scores = torch.matmul(q * %s, k.transpose(-2, -1))
                 future = torch.ones([t, t], dtype=11, device=qkv.device).triu(1)
-                att = torch.softmax(scores.masked_fill(future, float("-inf")), -1)
-                y = torch.matmul(torch.where(keep, att, 0.0), v) * %s
+                att = torch.softmax(scores.masked_fill(future, float("-inf")).float(), -1)
+                y = torch.matmul(torch.where(keep, att, 0.0).to(v.dtype), v) * %s
                 return y.transpose(1, 2).reshape(b, t, c3 // 3)
                 """.formatted(heads, heads, Double.toString(1 / Math.sqrt(qkv.getShape().get(2) / 3.0 / heads)),
                 Double.toString(mask.scale()))).callSingle(qkv, mask.keep());

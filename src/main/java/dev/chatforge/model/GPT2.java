@@ -50,6 +50,10 @@ public final class GPT2 implements AutoCloseable {
     private final Block[] blocks;
     private final NDArray lnFWeight;
     private final NDArray lnFBias;
+    private Precision precision = Precision.FP32;
+    /** bf16 copies of the product weights for inference ({@link #keepBf16Weights}); null: cast per forward. */
+    private java.util.IdentityHashMap<NDArray, NDArray> bf16Weights;
+    private NDManager bf16WeightsManager;
 
     /** One transformer block's parameters, Conv1D weights in (in, out) layout. */
     private record Block(NDArray ln1Weight, NDArray ln1Bias,
@@ -234,8 +238,12 @@ public final class GPT2 implements AutoCloseable {
     }
 
     private NDArray forward(NDArray tokens, KVCache cache, boolean training) {
+        NDArray hidden = hidden(tokens, cache, training);
+        if (precision == Precision.BF16) {
+            return consumed(hidden, Bf16Products.logits(hidden, productWeight(wte)));
+        }
         // Tied LM head: logits = x · wteᵀ. Linear.linear takes the (out, in) weight as stored.
-        return Linear.linear(hidden(tokens, cache, training), wte).singletonOrThrow();
+        return Linear.linear(hidden, wte).singletonOrThrow();
     }
 
     private NDArray hidden(NDArray tokens, KVCache cache, boolean training) {
@@ -278,11 +286,13 @@ public final class GPT2 implements AutoCloseable {
 
     /** Causal multi-head self-attention over a fused Q/K/V projection. */
     private NDArray attention(Block block, int layer, NDArray x, NDArray mask, KVCache cache, boolean training) {
-        NDArray joined = conv1d(x, block.attnWeight(), block.attnBias()); // (B, T, 3C)
+        // In bf16 the fused attention takes the projection's bf16 result as it is; the cached path's
+        // DJL ops need fp32.
+        NDArray joined = conv1d(x, block.attnWeight(), block.attnBias(), cache == null); // (B, T, 3C)
         NDArray y = cache == null
                 ? consumed(joined, FusedOps.causalSelfAttention(joined, config.nHead(), training ? config.attnPdrop() : 0))
                 : cachedAttention(joined, layer, mask, cache);
-        return dropout(conv1d(y, block.attnProjWeight(), block.attnProjBias()), config.residPdrop(), training);
+        return dropout(conv1d(y, block.attnProjWeight(), block.attnProjBias(), false), config.residPdrop(), training);
     }
 
     /**
@@ -308,8 +318,8 @@ public final class GPT2 implements AutoCloseable {
 
     /** The position-wise MLP: expand 4×, GELU, project back. */
     private NDArray mlp(Block block, NDArray x, boolean training) {
-        NDArray h = gelu(conv1d(x, block.fcWeight(), block.fcBias()));
-        return dropout(conv1d(h, block.mlpProjWeight(), block.mlpProjBias()), config.residPdrop(), training);
+        NDArray h = gelu(conv1d(x, block.fcWeight(), block.fcBias(), true));
+        return dropout(conv1d(h, block.mlpProjWeight(), block.mlpProjBias(), false), config.residPdrop(), training);
     }
 
     /** (B, T, C) → (B, nh, T, hs). */
@@ -318,9 +328,26 @@ public final class GPT2 implements AutoCloseable {
         return consumed(split, split.transpose(0, 2, 1, 3));
     }
 
-    /** GPT-2's Conv1D: {@code x @ W + b} with W stored (in, out). */
-    private static NDArray conv1d(NDArray x, NDArray weight, NDArray bias) {
-        return FusedOps.conv1d(x, weight, bias);
+    /**
+     * GPT-2's Conv1D: {@code x @ W + b} with W stored (in, out). In bf16 the result stays bf16 when
+     * {@code feedsProduct} (it only goes on to another product: attention, or the MLP's GELU and
+     * projection), and is fp32 where DJL's ops (residual add, dropout, LayerNorm) read it.
+     */
+    private NDArray conv1d(NDArray x, NDArray weight, NDArray bias, boolean feedsProduct) {
+        return precision == Precision.BF16 ? Bf16Products.conv1d(x, productWeight(weight), bias, !feedsProduct)
+                : FusedOps.conv1d(x, weight, bias);
+    }
+
+    /** The weight a product reads: its kept bf16 copy for inference, else the fp32 parameter (cast in the product). */
+    private NDArray productWeight(NDArray weight) {
+        if (bf16Weights == null) {
+            return weight;
+        }
+        if (ai.djl.pytorch.jni.JniUtils.isGradMode()) {
+            throw new IllegalStateException("the model keeps bf16 copies of its weights for inference; training would "
+                    + "read them stale (call usePrecision first)");
+        }
+        return bf16Weights.get(weight);
     }
 
     /**
@@ -342,7 +369,10 @@ public final class GPT2 implements AutoCloseable {
      * Our config.json names which one was used, so Hugging Face picks the same function on export.
      */
     private NDArray gelu(NDArray x) {
-        return config.activationFunction().equals("gelu") ? ai.djl.nn.Activation.gelu(x) : FusedOps.geluTanh(x);
+        if (config.activationFunction().equals("gelu")) {
+            return precision == Precision.BF16 ? Bf16Products.gelu(x) : ai.djl.nn.Activation.gelu(x);
+        }
+        return FusedOps.geluTanh(x);
     }
 
     private NDArray layerNorm(NDArray x, NDArray gain, NDArray bias) {
@@ -398,8 +428,66 @@ public final class GPT2 implements AutoCloseable {
         return wte;
     }
 
+    /**
+     * The token embedding in bf16 for the head's products, outside autograd: the kept inference copy,
+     * or a cast belonging to {@code owner}.
+     */
+    NDArray bf16TokenEmbedding(NDManager owner) {
+        if (bf16Weights != null) {
+            return productWeight(wte);
+        }
+        NDArray detached = wte.stopGradient();
+        detached.attach(owner);
+        NDArray cast = Bf16Products.cast(detached);
+        detached.close();
+        return cast;
+    }
+
     public GPT2Config config() {
         return config;
+    }
+
+    /**
+     * Sets the number format of the products (see {@link Precision}); the run decides it once
+     * ({@link Precision#resolve}). Parameters stay fp32 either way. Drops kept bf16 weights.
+     */
+    public GPT2 usePrecision(Precision precision) {
+        this.precision = precision;
+        dropBf16Weights();
+        return this;
+    }
+
+    public Precision precision() {
+        return precision;
+    }
+
+    /**
+     * For inference in bf16 (generation, eval): keeps a bf16 copy of every product weight, so a
+     * forward pass (one per generated token) does not cast 124M weights again each time. The copies
+     * are of the weights as they are now: only for a model that no longer trains. A no-op in fp32.
+     */
+    public void keepBf16Weights() {
+        dropBf16Weights();
+        if (precision != Precision.BF16) {
+            return;
+        }
+        bf16WeightsManager = manager.newSubManager();
+        bf16Weights = new java.util.IdentityHashMap<>();
+        for (NDArray p : parameters.values()) {
+            if (p.getShape().dimension() == 2 && p != wpe) {
+                NDArray copy = Bf16Products.cast(p); // outside a gradient collector: no autograd
+                copy.attach(bf16WeightsManager);
+                bf16Weights.put(p, copy);
+            }
+        }
+    }
+
+    private void dropBf16Weights() {
+        if (bf16WeightsManager != null) {
+            bf16WeightsManager.close();
+        }
+        bf16WeightsManager = null;
+        bf16Weights = null;
     }
 
     /** The manager that owns the parameters; create per-step sub-managers from it. */

@@ -26,6 +26,10 @@ import ai.djl.nn.core.Linear;
  * ∂loss/∂wte = (∂loss/∂logits)ᵀ · h. The body of the model gets ∂loss/∂h through autograd as the
  * gradient of the surrogate Σ h ⊙ (∂loss/∂h), a constant; ∂loss/∂wte is added to wte's gradient
  * after the backward pass, beside what the token embedding lookup put there.
+ *
+ * <p>In {@link Precision#BF16} the three products (logits, ∂loss/∂h, ∂loss/∂wte) take bf16 operands
+ * (wte and h cast once per micro-batch) and accumulate in fp32; the log-softmax, the loss and the
+ * gradient of the logits are computed in fp32, and that gradient is kept in bf16 for ∂loss/∂wte.
  */
 public final class TiedHeadLoss implements AutoCloseable {
     /** Floats in one chunk of logits (24 MiB): under the launcher's fixed 32 MB mmap threshold. */
@@ -37,6 +41,7 @@ public final class TiedHeadLoss implements AutoCloseable {
     private final long chunkFloats;
     private final NDManager manager;
     private NDArray logitGradients; // (rows, vocab) reused by every step; grown when a batch has more rows
+    private boolean logitGradientsBf16;
 
     public TiedHeadLoss(GPT2 model) {
         this(model, chunkFloats(model));
@@ -68,7 +73,8 @@ public final class TiedHeadLoss implements AutoCloseable {
 
     static NDArray tokenLosses(GPT2 model, NDArray hidden, NDArray targets, long chunkFloats) {
         NDManager m = hidden.getManager();
-        NDArray wte = model.tokenEmbedding();
+        boolean bf16 = model.precision() == Precision.BF16;
+        NDArray wte = bf16 ? model.bf16TokenEmbedding(m) : model.tokenEmbedding(); // cast once for all chunks
         NDArray x = hidden.reshape(-1, model.config().nEmbd());
         NDArray y = targets.toType(DataType.INT64, false).reshape(-1, 1);
         long n = x.getShape().get(0);
@@ -77,7 +83,7 @@ public final class TiedHeadLoss implements AutoCloseable {
         for (long r0 = 0; r0 < n; r0 += chunk) {
             long r1 = Math.min(n, r0 + chunk);
             try (NDManager c = m.newSubManager()) {
-                NDArray logProbabilities = Linear.linear(Slices.rows(x, r0, r1, c), wte).singletonOrThrow().logSoftmax(-1);
+                NDArray logProbabilities = logSoftmaxOfLogits(Slices.rows(x, r0, r1, c), wte, bf16);
                 NDArray nll = logProbabilities.gather(Slices.rows(y, r0, r1, c), 1).neg();
                 nll.attach(m);
                 losses.add(nll);
@@ -114,18 +120,24 @@ public final class TiedHeadLoss implements AutoCloseable {
         NDArray selected = k == targets.length ? all
                 : all.get(new NDIndex("{}", NativeArrays.of(m, trained, new Shape(k)).toType(DataType.INT64, false)));
         NDArray x = selected.stopGradient(); // the head's own ops stay out of autograd
-        NDArray wte = model.tokenEmbedding().stopGradient();
-        wte.attach(m);
+        boolean bf16 = model.precision() == Precision.BF16;
+        NDArray wte;
+        if (bf16) { // one cast of the embedding and of the hidden states for all the head's products
+            wte = model.bf16TokenEmbedding(m);
+        } else {
+            wte = model.tokenEmbedding().stopGradient();
+            wte.attach(m);
+        }
         NDArray y = NativeArrays.of(m, trainedTargets, new Shape(k, 1)).toType(DataType.INT64, false);
         NDArray w = NativeArrays.of(m, trainedWeights, new Shape(k, 1));
         int chunk = rowsPerChunk(chunkFloats, vocab);
-        NDArray gradients = k <= chunk ? null : buffer(k, vocab, m);
+        NDArray gradients = k <= chunk ? null : buffer(k, vocab, m, bf16);
         double lossSum = 0;
         NDList hiddenGradients = new NDList();
         for (int r0 = 0; r0 < k; r0 += chunk) {
             int r1 = Math.min(k, r0 + chunk);
             try (NDManager c = m.newSubManager()) {
-                NDArray logProbabilities = Linear.linear(Slices.rows(x, r0, r1, c), wte).singletonOrThrow().logSoftmax(-1);
+                NDArray logProbabilities = logSoftmaxOfLogits(Slices.rows(x, r0, r1, c), wte, bf16);
                 NDArray yc = Slices.rows(y, r0, r1, c);
                 NDArray wc = Slices.rows(w, r0, r1, c);
                 lossSum -= logProbabilities.gather(yc, 1).mul(wc).sum().getFloat();
@@ -134,19 +146,30 @@ public final class TiedHeadLoss implements AutoCloseable {
                 NDIndex atTargets = new NDIndex("{}, {}", c.arange(0, r1 - r0, 1, DataType.INT64), yc.squeeze(1));
                 g.set(atTargets, g.get(atTargets).sub(1));
                 g.muli(wc.mul(scale));
-                NDArray dh = g.matMul(wte); // (rows, C)
+                if (bf16) {
+                    // Kept for wte's gradient in bf16: half the memory of the largest buffer of a step.
+                    g = Bf16Products.cast(g);
+                }
+                NDArray dh = bf16 ? Bf16Products.product(g, wte) : g.matMul(wte); // (rows, C)
                 dh.attach(m);
                 hiddenGradients.add(dh);
                 if (gradients == null) {
                     gradients = g;
                     g.attach(m);
+                } else if (bf16) {
+                    Bf16Products.copyInto(Slices.rows(gradients, r0, r1, c), g);
                 } else {
                     gradients.set(new NDIndex("{}:{}", r0, r1), g);
                 }
             }
         }
         NDArray dHidden = hiddenGradients.size() == 1 ? hiddenGradients.singletonOrThrow() : NDArrays.concat(hiddenGradients);
-        return new Pass(lossSum, selected.mul(dHidden).sum(), gradients, x);
+        return new Pass(lossSum, selected.mul(dHidden).sum(), gradients, bf16 ? Bf16Products.cast(x) : x);
+    }
+
+    /** log_softmax(x · wteᵀ) of some rows: fp32, or the product in bf16 (wte already cast) and the softmax in fp32. */
+    private static NDArray logSoftmaxOfLogits(NDArray x, NDArray wte, boolean bf16) {
+        return bf16 ? Bf16Products.logSoftmaxOfLogits(x, wte) : Linear.linear(x, wte).singletonOrThrow().logSoftmax(-1);
     }
 
     /** One micro-batch's head: its loss and what its backward pass needs. */
@@ -190,20 +213,30 @@ public final class TiedHeadLoss implements AutoCloseable {
             for (long v0 = 0; v0 < vocab; v0 += slice) {
                 long v1 = Math.min(vocab, v0 + slice);
                 try (NDManager c = m.newSubManager()) {
-                    NDArray part = Slices.of(logitGradientsOfPass, 1, v0, v1, c).transpose().matMul(hidden); // (v1 - v0, C)
+                    NDArray columns = Slices.of(logitGradientsOfPass, 1, v0, v1, c);
+                    NDArray part = model.precision() == Precision.BF16 ? Bf16Products.transposedProduct(columns, hidden)
+                            : columns.transpose().matMul(hidden); // (v1 - v0, C)
                     Slices.rows(wteGradient, v0, v1, c).addi(part);
                 }
             }
         }
     }
 
-    /** The first {@code rows} rows of the reused gradient buffer, grown when needed. */
-    private NDArray buffer(int rows, long vocab, NDManager step) {
-        if (logitGradients == null || logitGradients.getShape().get(0) < rows) {
+    /** The first {@code rows} rows of the reused gradient buffer (fp32 or bf16), grown when needed. */
+    private NDArray buffer(int rows, long vocab, NDManager step, boolean bf16) {
+        if (logitGradients == null || logitGradients.getShape().get(0) < rows || logitGradientsBf16 != bf16) {
             if (logitGradients != null) {
                 logitGradients.close();
             }
-            logitGradients = manager.create(new Shape(rows, vocab)); // uninitialised: every row is written before use
+            // Uninitialised: every row is written before use.
+            if (bf16) {
+                try (NDArray like = manager.zeros(new Shape(1))) {
+                    logitGradients = Bf16Products.empty(like, rows, vocab);
+                }
+            } else {
+                logitGradients = manager.create(new Shape(rows, vocab));
+            }
+            logitGradientsBf16 = bf16;
         }
         return Slices.rows(logitGradients, 0, rows, step);
     }

@@ -34,7 +34,7 @@ public record TrainConfig(
     public static TrainConfig defaults() {
         return new TrainConfig(Path.of("data/tokens"), Path.of("checkpoints/run"), "tiny", null, null, null, null, 0.0,
                 new TrainingSettings(16, 1, 2000, 6e-4, 6e-5, 100, null, 0.9, 0.95, 1e-8, 0.1, 1.0, 200, 64, 10, 1337,
-                        "auto", "auto", "refuse"));
+                        "auto", "auto", "auto", "refuse"));
     }
 
     @Override

@@ -62,6 +62,7 @@ public final class Trainer {
     private TiedHeadLoss headLoss; // the LM head's loss and its buffer, for the life of run()
     private java.util.function.Predicate<TrainerState> stopEarly = s -> false;
     private com.fasterxml.jackson.databind.JsonNode firstNote;
+    private String precisionReason;
 
     /**
      * @param start      {@link TrainerState#start} for a new run, or the state of the checkpoint
@@ -113,6 +114,12 @@ public final class Trainer {
         return this;
     }
 
+    /** Writes why the model's precision was chosen into the first metrics line of this run (or resumed run). */
+    public Trainer describePrecision(dev.chatforge.model.Precision.Choice choice) {
+        this.precisionReason = choice.describe();
+        return this;
+    }
+
     /** Trains from the start state to {@code max_steps}; returns the final state. */
     public TrainerState run() {
         long startStep = state.step();
@@ -135,7 +142,7 @@ public final class Trainer {
             }
             if (startStep == 0 && !validation.isEmpty()) {
                 double val = validationLoss();
-                metrics.append(MetricsLog.line(0).put("val_loss", val).put("elapsed_s", 0.0));
+                metrics.append(describe(MetricsLog.line(0).put("val_loss", val).put("elapsed_s", 0.0)));
                 System.err.printf(Locale.ROOT, "step 0 | val %.4f (ln vocab = %.4f)%n", val,
                         Math.log(model.config().vocabSize()));
             }
@@ -190,6 +197,7 @@ public final class Trainer {
                     if (skippedSteps > 0) {
                         line.put("skipped_steps", skippedSteps);
                     }
+                    describe(line);
                 }
                 if (evalNow) {
                     evaluateAndSave(line, metrics, tokensPerSec);
@@ -208,6 +216,19 @@ public final class Trainer {
             }
         }
         return state;
+    }
+
+    /**
+     * Every line says the precision its tokens/s were measured in; the first line this process
+     * writes also says why that precision was chosen.
+     */
+    private ObjectNode describe(ObjectNode line) {
+        line.put("precision", model.precision().wireName());
+        if (precisionReason != null) {
+            line.put("precision_reason", precisionReason);
+            precisionReason = null;
+        }
+        return line;
     }
 
     /** What to do next, naming only a checkpoint that exists: a run can diverge before its first save. */

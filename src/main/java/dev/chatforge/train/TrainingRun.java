@@ -16,6 +16,7 @@ import dev.chatforge.io.StageInputException;
 import dev.chatforge.model.Devices;
 import dev.chatforge.model.GPT2;
 import dev.chatforge.model.GPT2Config;
+import dev.chatforge.model.Precision;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -54,6 +55,7 @@ public final class TrainingRun implements AutoCloseable {
     private TrainerState start;
     /** A metrics.jsonl line the loop writes first: the settings a resume changed. */
     private ObjectNode startNote;
+    private Precision.Choice precision;
 
     private TrainingRun(String stage, TrainingSettings settings, RunLock lock, RunFolder folder, boolean resuming,
                         Device device) {
@@ -114,10 +116,15 @@ public final class TrainingRun implements AutoCloseable {
     /**
      * The model and optimizer to train: latest/ with its moments when resuming (after checking it
      * is this run: same model shape and tokenizer, and whatever {@code resumable} checks), else
-     * {@code freshModel} with zero moments. {@code facts} are recorded in every trainer state.
+     * {@code freshModel} with zero moments. {@code facts} are recorded in every trainer state, with
+     * the precision, decided here once for the run (before any weights are loaded, so a refused
+     * bf16 costs nothing).
      */
     public TrainerState begin(ObjectNode facts, GPT2Config modelConfig, Function<Device, GPT2> freshModel,
                               Consumer<TrainerState> resumable) {
+        precision = Precision.resolve(settings.precision(), device, modelConfig);
+        System.err.printf("%s: precision %s%n", stage, precision.describe());
+        facts = precision.putInto(facts == null ? Json.MAPPER.createObjectNode() : facts.deepCopy());
         Engine.getInstance().setRandomSeed((int) settings.seed());
         TrainOptions options = settings.options();
         if (resuming) {
@@ -158,6 +165,12 @@ public final class TrainingRun implements AutoCloseable {
                         + "; pass --force to start over");
             }
             resumable.accept(checkpoint.state());
+            String before = checkpoint.state().run() == null ? "" : checkpoint.state().run().path("precision").asText("");
+            if (!before.isEmpty() && !before.equals(precision.precision().wireName())) {
+                System.err.printf("%s: %s was trained in %s and continues in %s (the weights are fp32 either way; the "
+                        + "steps from here are not those an uninterrupted %s run would take)%n", stage, latest, before,
+                        precision.precision().wireName(), before);
+            }
             optimizer = Trainer.newOptimizer(model, options);
             Checkpoint.loadOptimizer(latest, optimizer, checkpoint.state().step(), device);
             long step = checkpoint.state().step();
@@ -177,6 +190,7 @@ public final class TrainingRun implements AutoCloseable {
             optimizer = Trainer.newOptimizer(model, options);
             start = TrainerState.start(settings.seed(), facts);
         }
+        model.usePrecision(precision.precision());
         return start;
     }
 
@@ -194,11 +208,16 @@ public final class TrainingRun implements AutoCloseable {
     /** Trains from {@link #begin}'s state to max_steps, or until {@code stop} says so after a step. */
     public TrainerState fit(DataSampler train, List<TokenBatch> validation, Predicate<TrainerState> stop) {
         return new Trainer(model, optimizer, start, settings.options(), train, validation, folder).stopWhen(stop)
-                .noteFirst(startNote).run();
+                .noteFirst(startNote).describePrecision(precision).run();
     }
 
     public Device device() {
         return device;
+    }
+
+    /** The precision {@link #begin} chose, and why. */
+    public Precision.Choice precision() {
+        return precision;
     }
 
     public GPT2 model() {
@@ -226,6 +245,7 @@ public final class TrainingRun implements AutoCloseable {
         if (changes != null && !changes.isEmpty()) {
             all.set("resume_changes", changes);
         }
+        precision.putInto(all);
         all.setAll(stats);
         Manifest.create(stage, inputs, Json.MAPPER.valueToTree(config), all, folder.checkpointWeights())
                 .writeTo(folder.dir());

@@ -27,6 +27,8 @@ import java.util.List;
  * @param logInterval   a metrics.jsonl line every this many steps
  * @param seed          data order, initialisation and dropout
  * @param device        auto (the GPU when PyTorch sees one), cpu or gpu
+ * @param precision     auto (bf16 where the processor multiplies bf16 natively and the model is wide enough,
+ *                      else fp32), fp32 or bf16 (mixed precision: products in bf16, weights and AdamW fp32)
  * @param resume        auto: continue output/latest when it exists; never: refuse to touch a run
  * @param resumeChanges refuse: a resume whose schedule, batch, seed, optimizer, dropout or data differ from
  *                      latest/'s stops and names each change; accept: continue with the new values, recorded
@@ -50,6 +52,7 @@ public record TrainingSettings(
         int logInterval,
         long seed,
         String device,
+        String precision,
         String resume,
         String resumeChanges) {
 
@@ -87,6 +90,7 @@ public record TrainingSettings(
         checks.positive("eval_windows", evalWindows);
         checks.positive("log_interval", logInterval);
         checks.oneOf("device", device, Devices.CHOICES);
+        checks.oneOf("precision", precision, dev.chatforge.model.Precision.CHOICES);
         checks.oneOf("resume", resume, RESUME);
         checks.oneOf("resume_changes", resumeChanges, RESUME_CHANGES);
     }

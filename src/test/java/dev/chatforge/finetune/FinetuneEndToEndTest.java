@@ -48,7 +48,7 @@ class FinetuneEndToEndTest {
 
     static FinetuneConfig config(Path out, long maxSteps, Long lrDecaySteps, int patience, String resume) {
         return new FinetuneConfig(parent, data, out, TrainOn.AGENT, null, patience, null, new TrainingSettings(8, 1, maxSteps,
-                5e-3, 5e-4, 4, lrDecaySteps, 0.9, 0.95, 1e-8, 0.0, 1.0, 10, 16, 10, 1, "cpu", resume, "refuse"));
+                5e-3, 5e-4, 4, lrDecaySteps, 0.9, 0.95, 1e-8, 0.0, 1.0, 10, 16, 10, 1, "cpu", "auto", resume, "refuse"));
     }
 
     @BeforeAll
@@ -132,7 +132,7 @@ class FinetuneEndToEndTest {
         FinetuneConfig c = config(dir.resolve("ft-other"));
         StageInputException e = assertThrows(StageInputException.class, () -> FinetuneStage.run(
                 new FinetuneConfig(c.checkpoint(), otherData, c.output(), c.trainOn(), null, 0, null, new TrainingSettings(8, 1, 5,
-                        1e-3, 1e-4, 0, null, 0.9, 0.95, 1e-8, 0, 1, 5, 4, 5, 1, "cpu", "auto", "refuse")), false));
+                        1e-3, 1e-4, 0, null, 0.9, 0.95, 1e-8, 0, 1, 5, 4, 5, 1, "cpu", "auto", "auto", "refuse")), false));
         assertTrue(e.getMessage().contains(otherData.resolve("tokenizer.json").toString())
                 && e.getMessage().contains(parent.resolve("tokenizer.json").toString()), e.getMessage());
         assertTrue(!Files.exists(dir.resolve("ft-other")), "nothing written");

@@ -109,6 +109,47 @@ class TrainStageTest {
     }
 
     @Test
+    void aBf16RunSaysSoEverywhereAndItsFp32CheckpointResumesAndEvaluatesInFp32() throws Exception {
+        // Where the processor lacks native bf16, emulated bf16 is allowed here so the path runs everywhere.
+        String allowed = System.setProperty(dev.chatforge.model.Precision.ALLOW_EMULATED_PROPERTY, "true");
+        try {
+            Path c = config("");
+            Object[] train = run("train", "--config", c.toString(), "--set", "train.precision=bf16", "--set", "train.max_steps=20",
+                    "--set", "train.lr_decay_steps=40"); // one schedule for both runs: the resume changes only precision
+            assertEquals(0, train[0], (String) train[1]);
+            assertTrue(((String) train[1]).contains("train: precision bf16 (set in the config"), (String) train[1]);
+            Path out = dir.resolve("run");
+            List<String> lines = Files.readAllLines(out.resolve("metrics.jsonl"));
+            for (String line : lines) {
+                assertEquals("bf16", Json.MAPPER.readTree(line).path("precision").asText(), line);
+            }
+            assertTrue(Json.MAPPER.readTree(lines.get(0)).path("precision_reason").asText().startsWith("bf16 (set in the config"),
+                    lines.get(0));
+            JsonNode stats = Json.MAPPER.readTree(out.resolve("manifest.json").toFile()).path("stats");
+            assertEquals("bf16", stats.path("precision").asText(), stats.toString());
+            assertEquals("bf16", TrainerState.read(out.resolve("latest")).run().path("precision").asText());
+            String header = new String(Files.readAllBytes(out.resolve("latest/model.safetensors")), 0, 4000,
+                    StandardCharsets.ISO_8859_1);
+            assertTrue(header.contains("\"F32\"") && !header.contains("BF16"), "the checkpoint stays fp32");
+
+            Object[] resumed = run("train", "--config", c.toString(), "--set", "train.precision=fp32",
+                    "--set", "train.lr_decay_steps=40");
+            assertEquals(0, resumed[0], (String) resumed[1]);
+            assertTrue(((String) resumed[1]).contains("was trained in bf16 and continues in fp32"), (String) resumed[1]);
+            assertEquals(40, TrainerState.read(out.resolve("latest")).step());
+            Object[] eval = run("eval", "--config", c.toString(), "--set", "eval.precision=fp32");
+            assertEquals(0, eval[0], (String) eval[1]);
+            assertEquals("fp32", Json.MAPPER.readTree(dir.resolve("eval.json").toFile()).path("precision").asText());
+        } finally {
+            if (allowed == null) {
+                System.clearProperty(dev.chatforge.model.Precision.ALLOW_EMULATED_PROPERTY);
+            } else {
+                System.setProperty(dev.chatforge.model.Precision.ALLOW_EMULATED_PROPERTY, allowed);
+            }
+        }
+    }
+
+    @Test
     void aSecondRunResumesAndAFinishedRunHasNothingToDo() throws Exception {
         Path c = config("");
         // A 40-step schedule (lr_decay_steps) run to step 20, then resumed with its 40 steps.

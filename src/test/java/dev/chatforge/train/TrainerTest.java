@@ -14,6 +14,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.chatforge.io.Json;
 import dev.chatforge.model.GPT2;
 import dev.chatforge.model.GPT2Config;
+import dev.chatforge.model.Precision;
 import dev.chatforge.tokenizer.TokenSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +22,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 class TrainerTest {
@@ -132,14 +135,16 @@ class TrainerTest {
         assertTrue(diff < 1e-5, "max parameter difference " + diff);
     }
 
-    @Test
-    void killedAndResumedRunEqualsUninterruptedRun(@TempDir Path out) throws Exception {
+    /** In bf16 too: its products are as deterministic as fp32's, and a checkpoint is fp32 either way. */
+    @ParameterizedTest
+    @EnumSource(Precision.class)
+    void killedAndResumedRunEqualsUninterruptedRun(Precision precision, @TempDir Path out) throws Exception {
         ArrayTokenSource data = ArrayTokenSource.random(5000, 32, 4);
         ArrayTokenSource val = ArrayTokenSource.random(500, 32, 5);
         LrSchedule schedule = new LrSchedule(3e-3, 3e-4, 2, 8); // warm-up and decay both cross the kill
         TrainerState uninterrupted;
         Map<String, float[]> expected;
-        try (GPT2 model = GPT2.create(TINY, Device.cpu(), 5)) {
+        try (GPT2 model = GPT2.create(TINY, Device.cpu(), 5).usePrecision(precision)) {
             TrainOptions o = options(4, 2, 8, schedule, 4);
             try (AdamW adamW = Trainer.newOptimizer(model, o)) {
                 uninterrupted = trainer(model, adamW, TrainerState.start(77, null), o, out.resolve("a"),
@@ -149,7 +154,7 @@ class TrainerTest {
         }
         // Second run: "killed" after step 6, i.e. after the step-4 checkpoint and two more steps.
         TrainOptions o = options(4, 2, 8, schedule, 4);
-        try (GPT2 model = GPT2.create(TINY, Device.cpu(), 5); AdamW adamW = Trainer.newOptimizer(model, o)) {
+        try (GPT2 model = GPT2.create(TINY, Device.cpu(), 5).usePrecision(precision); AdamW adamW = Trainer.newOptimizer(model, o)) {
             Trainer trainer = trainer(model, adamW, TrainerState.start(77, null), o, out.resolve("b"), new RandomWindows(data, 16, 77), val)
                     .onStep(s -> {
                         if (s.step() == 6) {
@@ -163,6 +168,7 @@ class TrainerTest {
         Map<String, float[]> actual;
         try (Checkpoint checkpoint = Checkpoint.load(latest, Device.cpu())) {
             assertEquals(4, checkpoint.state().step());
+            checkpoint.model().usePrecision(precision);
             try (AdamW adamW = Trainer.newOptimizer(checkpoint.model(), o)) {
                 Checkpoint.loadOptimizer(latest, adamW, checkpoint.state().step(), Device.cpu());
                 resumed = trainer(checkpoint.model(), adamW, checkpoint.state(), o, out.resolve("b"), new RandomWindows(data, 16, 77), val)

@@ -81,7 +81,7 @@ class AnswersEvalTest {
     }
 
     static EvalConfig config(Path data, int answers, Path report) {
-        return new EvalConfig(checkpoint, data, null, null, 4, "cpu", report, null, null, answers, 12);
+        return new EvalConfig(checkpoint, data, null, null, 4, "cpu", "auto", report, null, null, answers, 12);
     }
 
     @Test

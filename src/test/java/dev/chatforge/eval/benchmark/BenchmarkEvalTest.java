@@ -77,7 +77,7 @@ class BenchmarkEvalTest {
     }
 
     static ObjectNode eval(String benchmark, Path data, String split, Integer stride, int batch) {
-        return EvalStage.run(new EvalConfig(checkpoint, null, split, stride, batch, "cpu", null, benchmark, data, 0, 64), false);
+        return EvalStage.run(new EvalConfig(checkpoint, null, split, stride, batch, "cpu", "auto", null, benchmark, data, 0, 64), false);
     }
 
     @Test
