@@ -80,6 +80,11 @@ public final class ApiServer implements AutoCloseable {
         this.model = served;
     }
 
+    /** The scheduler, once the model is ready (tests watch its queue). */
+    BatchScheduler scheduler() {
+        return scheduler;
+    }
+
     private void handle(HttpExchange exchange) {
         try (exchange) {
             try {
