@@ -26,6 +26,12 @@ try {
   await page.type('#persona', 'You are a helpful support agent.');
   await page.$eval('#temperature', (el) => { el.value = '0'; });
   await page.$eval('#max-tokens', (el) => { el.value = '24'; });
+  // Count how many times the reply's text changes: a streamed reply grows piece by piece.
+  await page.evaluate(() => {
+    window.replyUpdates = 0;
+    new MutationObserver((records) => { window.replyUpdates += records.length; })
+      .observe(document.getElementById('log'), { childList: true, subtree: true, characterData: true });
+  });
   await page.type('#input', 'Where is my order?');
   await page.keyboard.press('Enter');
   await page.waitForSelector('.msg.user');
@@ -38,6 +44,9 @@ try {
   const reply = await page.$eval('#log .msg:last-child', (el) => ({ state: el.dataset.state, text: el.textContent, cls: el.className }));
   console.log(`web page reply (${reply.state}): ${JSON.stringify(reply.text)}`);
   assert.equal(reply.state, 'done', `the reply ended as ${reply.state}: ${reply.text}`);
+  assert.ok(reply.text.trim().length > 0, 'the reply is empty');
+  const updates = await page.evaluate(() => window.replyUpdates);
+  assert.ok(updates >= 4, `the reply arrived in ${updates} updates; a streamed one grows piece by piece`);
   assert.equal(await page.$eval('#log .msg.user', (el) => el.textContent), 'Where is my order?');
   assert.deepEqual(errors, []);
   console.log('serve-web: ok');
