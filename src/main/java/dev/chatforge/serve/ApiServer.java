@@ -19,7 +19,7 @@ import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -57,13 +57,17 @@ public final class ApiServer implements AutoCloseable {
         this.maxConcurrent = config.maxConcurrent();
         this.maxQueue = config.maxQueue();
         this.http = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 128);
-        // Request threads mostly wait (on the batch thread or on a slow client); admission is bounded
-        // by the scheduler's queue, so past it a request costs a thread only long enough for its 429.
-        this.threads = Executors.newCachedThreadPool(r -> {
+        // Request threads mostly wait (on the batch thread or on a slow client). Enough for every request
+        // the scheduler admits plus spares that answer health checks and 429s at once; connections past
+        // that wait for a thread instead of each taking one (a flood cannot exhaust the machine's threads).
+        int size = maxConcurrent + maxQueue + 32;
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(size, size, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "chatforge-http");
             t.setDaemon(true);
             return t;
         });
+        pool.allowCoreThreadTimeOut(true);
+        this.threads = pool;
         http.setExecutor(threads);
         http.createContext("/", this::handle);
         http.start();

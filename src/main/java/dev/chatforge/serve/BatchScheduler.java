@@ -148,7 +148,7 @@ public final class BatchScheduler implements AutoCloseable {
                 job.session = model.newSession();
                 job.logits = job.session.append(job.sequence.window());
                 running.add(job);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | OutOfMemoryError e) {
                 fail(job, e);
             }
         }
@@ -183,7 +183,7 @@ public final class BatchScheduler implements AutoCloseable {
                     stepping.add(job);
                     sessions.add(job.session);
                 }
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | OutOfMemoryError e) {
                 it.remove();
                 fail(job, e);
             }
@@ -196,7 +196,8 @@ public final class BatchScheduler implements AutoCloseable {
             for (int i = 0; i < logits.length; i++) {
                 stepping.get(i).logits = logits[i];
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | OutOfMemoryError e) {
+            // the step failed for all of them (an out-of-memory among them): they fail, the server goes on
             for (Job job : stepping) {
                 running.remove(job);
                 fail(job, e);
@@ -209,7 +210,7 @@ public final class BatchScheduler implements AutoCloseable {
         job.done.complete(outcome);
     }
 
-    private static void fail(Job job, RuntimeException e) {
+    private static void fail(Job job, Throwable e) {
         closeSession(job);
         job.done.completeExceptionally(e);
     }
