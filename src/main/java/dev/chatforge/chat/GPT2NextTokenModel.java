@@ -9,6 +9,7 @@ import dev.chatforge.model.GPT2;
 import dev.chatforge.model.GPT2Decoder;
 import dev.chatforge.model.NativeArrays;
 import dev.chatforge.model.Precision;
+import java.util.List;
 
 /**
  * Generation's view of a {@link GPT2}: next-token logits, recomputed or through a key/value
@@ -77,23 +78,7 @@ public final class GPT2NextTokenModel implements NextTokenModel {
             if (decoder == null) {
                 decoder = new GPT2Decoder(model);
             }
-            GPT2Decoder.Session session = decoder.newSession();
-            return new CachedSession() {
-                @Override
-                public float[] append(int[] tokens) {
-                    return session.append(tokens);
-                }
-
-                @Override
-                public int length() {
-                    return session.length();
-                }
-
-                @Override
-                public void close() {
-                    // heap arrays only
-                }
-            };
+            return new JavaSession(decoder.newSession());
         }
         GPT2.KVCache cache = model.newCache();
         return new CachedSession() {
@@ -114,6 +99,39 @@ public final class GPT2NextTokenModel implements NextTokenModel {
                 cache.close();
             }
         };
+    }
+
+    @Override
+    public float[][] appendEach(List<CachedSession> sessions, int[] tokens) {
+        if (!javaDecoder || sessions.stream().anyMatch(s -> !(s instanceof JavaSession))) {
+            return NextTokenModel.super.appendEach(sessions, tokens);
+        }
+        GPT2Decoder.Session[] inner = sessions.stream().map(s -> ((JavaSession) s).session).toArray(GPT2Decoder.Session[]::new);
+        return decoder.appendEach(inner, tokens);
+    }
+
+    /** A session of the Java decoder: heap arrays only, nothing to free. */
+    private static final class JavaSession implements CachedSession {
+        private final GPT2Decoder.Session session;
+
+        JavaSession(GPT2Decoder.Session session) {
+            this.session = session;
+        }
+
+        @Override
+        public float[] append(int[] tokens) {
+            return session.append(tokens);
+        }
+
+        @Override
+        public int length() {
+            return session.length();
+        }
+
+        @Override
+        public void close() {
+            // heap arrays only
+        }
     }
 
     private static NDArray input(NDManager manager, int[] tokens) {

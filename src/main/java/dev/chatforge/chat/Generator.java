@@ -1,6 +1,5 @@
 package dev.chatforge.chat;
 
-import java.util.Arrays;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -51,62 +50,24 @@ public final class Generator {
      */
     public Result generate(int[] prompt, int maxNewTokens, Sampler sampler, StopCondition stop,
                            Function<int[], String> decoder, Consumer<String> onText) {
-        if (prompt.length == 0) {
-            throw new IllegalArgumentException("the prompt must have at least one token");
-        }
-        if (decoder == null && (onText != null || !stop.stopStrings().isEmpty())) {
-            throw new IllegalArgumentException("stop strings and streaming need a decoder");
-        }
-        ContextWindow window = new ContextWindow(model.blockSize(), prompt);
-        int promptTokens = window.size();
-        int[] generated = new int[Math.max(0, maxNewTokens)];
-        double[] logProbs = new double[generated.length];
-        int count = 0;
-        int shown = 0;
-        String text = decoder == null ? null : "";
-        StopReason reason = StopReason.MAX_TOKENS;
+        DecodingSequence sequence = new DecodingSequence(model.blockSize(), prompt, maxNewTokens, sampler, stop,
+                decoder, onText);
         long start = System.nanoTime();
-        long prefillNanos = 0;
+        long prefillNanos;
         NextTokenModel.CachedSession session = useCache ? model.newSession() : null;
         try {
-            float[] logits = useCache ? session.append(window.tokens()) : model.nextTokenLogits(window.tokens());
+            float[] logits = useCache ? session.append(sequence.window()) : model.nextTokenLogits(sequence.window());
             prefillNanos = System.nanoTime() - start;
-            while (count < maxNewTokens) {
-                int next = sampler.sample(logits);
-                if (stop.isStopToken(next)) {
-                    reason = StopReason.STOP_TOKEN;
-                    break;
-                }
-                logProbs[count] = logSoftmax(logits, next);
-                generated[count++] = next;
-                if (decoder != null) {
-                    text = decoder.apply(Arrays.copyOf(generated, count));
-                    int cut = stop.stopStringIndex(text);
-                    if (cut >= 0) {
-                        text = text.substring(0, cut);
-                        reason = StopReason.STOP_STRING;
-                        break;
-                    }
-                    if (onText != null) {
-                        int safe = withoutPartialCharacter(text, stop.safePrefixLength(text));
-                        if (safe > shown) {
-                            onText.accept(text.substring(shown, safe));
-                            shown = safe;
-                        }
-                    }
-                }
-                if (count == maxNewTokens) {
-                    break; // no logits needed after the last token
-                }
-                boolean shifted = window.append(next);
+            DecodingSequence.Feed feed;
+            while ((feed = sequence.accept(logits)) != null) {
                 if (!useCache) {
-                    logits = model.nextTokenLogits(window.tokens());
-                } else if (shifted) {
+                    logits = model.nextTokenLogits(sequence.window());
+                } else if (feed.restart()) {
                     session.close();
                     session = model.newSession();
-                    logits = session.append(window.tokens());
+                    logits = session.append(feed.tokens());
                 } else {
-                    logits = session.append(new int[] {next});
+                    logits = session.append(feed.tokens());
                 }
             }
         } finally {
@@ -114,35 +75,8 @@ public final class Generator {
                 session.close();
             }
         }
-        if (onText != null && text.length() > shown) {
-            onText.accept(text.substring(shown));
-        }
         long decodeNanos = System.nanoTime() - start - prefillNanos;
-        return new Result(Arrays.copyOf(generated, count), text, reason, promptTokens, prefillNanos, decodeNanos,
-                Arrays.copyOf(logProbs, count));
-    }
-
-    /** log softmax(logits)[token], in double (one pass over the vocabulary: cheap beside a decode step). */
-    static double logSoftmax(float[] logits, int token) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float l : logits) {
-            max = Math.max(max, l);
-        }
-        double sum = 0;
-        for (float l : logits) {
-            sum += Math.exp(l - max);
-        }
-        return logits[token] - max - Math.log(sum);
-    }
-
-    /**
-     * Holds back a trailing U+FFFD: byte-level BPE decodes the first bytes of a multi-byte
-     * character as a replacement character until its last byte arrives.
-     */
-    private static int withoutPartialCharacter(String text, int end) {
-        while (end > 0 && text.charAt(end - 1) == '\uFFFD') {
-            end--;
-        }
-        return end;
+        return new Result(sequence.tokens(), sequence.text(), sequence.stopReason(), sequence.promptTokens(),
+                prefillNanos, decodeNanos, sequence.logProbs());
     }
 }

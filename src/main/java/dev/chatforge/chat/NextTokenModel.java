@@ -16,6 +16,20 @@ public interface NextTokenModel {
     /** A fresh, empty key/value cache. */
     CachedSession newSession();
 
+    /**
+     * One step for many sessions: feeds {@code tokens[i]} to {@code sessions.get(i)} and returns
+     * each one's next-token logits. A model that can batch the step overrides this (one
+     * matrix-matrix product instead of one matrix-vector product per session); by default the
+     * sessions step one after another.
+     */
+    default float[][] appendEach(java.util.List<CachedSession> sessions, int[] tokens) {
+        float[][] logits = new float[sessions.size()][];
+        for (int i = 0; i < logits.length; i++) {
+            logits[i] = sessions.get(i).append(new int[] {tokens[i]});
+        }
+        return logits;
+    }
+
     /** An incremental decoding session over a key/value cache; holds native memory until closed. */
     interface CachedSession extends AutoCloseable {
         /**

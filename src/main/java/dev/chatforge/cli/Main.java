@@ -30,6 +30,7 @@ public final class Main {
         STAGE_DESCRIPTIONS.put("finetune", "Continue from a checkpoint on dialogue data, learning the agent's replies.");
         STAGE_DESCRIPTIONS.put("generate", "Generate text from a prompt with a checkpoint.");
         STAGE_DESCRIPTIONS.put("chat", "Talk to a checkpoint: a command-line chatbot with history and persona.");
+        STAGE_DESCRIPTIONS.put("serve", "Serve a checkpoint over an OpenAI-compatible HTTP API, with a web chat page at /.");
     }
 
     private Main() {}
@@ -67,6 +68,7 @@ public final class Main {
             case "generate" -> new GenerateCommand();
             case "chat" -> new ChatCommand();
             case "prepare" -> new PrepareCommand();
+            case "serve" -> new ServeCommand();
             default -> new StageCommand(stage);
         };
     }

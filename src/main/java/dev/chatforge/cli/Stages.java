@@ -7,6 +7,8 @@ import dev.chatforge.chat.GenerateStage;
 import dev.chatforge.config.ConfigFile;
 import dev.chatforge.config.StageConfig;
 import dev.chatforge.data.PrepareConfig;
+import dev.chatforge.serve.ServeConfig;
+import dev.chatforge.serve.ServeStage;
 import dev.chatforge.data.PrepareStage;
 import dev.chatforge.eval.EvalConfig;
 import dev.chatforge.eval.EvalStage;
@@ -48,6 +50,8 @@ public final class Stages {
                 ChatStage.run(bind(file, section, ChatConfig.class, ChatConfig.defaults()),
                         new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)),
                         System.out, System.err, System.console() != null));
+        RUNNERS.put("serve", (file, section, force) ->
+                ServeStage.run(bind(file, section, ServeConfig.class, ServeConfig.defaults()), null, System.err));
     }
 
     public static StageRunner runner(String stage) {

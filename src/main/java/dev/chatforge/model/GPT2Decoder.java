@@ -146,6 +146,16 @@ public final class GPT2Decoder {
             return linear(last, wteT, null)[0];
         }
 
+        /** Stores one new row's key and value at the next position and attends to everything cached, itself included. */
+        private void attendNext(int layer, float[] qkv, float[] y) {
+            int hs = config.headSize();
+            for (int head = 0; head < config.nHead(); head++) {
+                keys[layer][head][length] = Arrays.copyOfRange(qkv, c + head * hs, c + (head + 1) * hs);
+                values[layer][head][length] = Arrays.copyOfRange(qkv, 2 * c + head * hs, 2 * c + (head + 1) * hs);
+            }
+            attendRow(layer, qkv, length + 1, y);
+        }
+
         /**
          * Causal self-attention of the new rows (Q, K, V side by side in each row of
          * {@code qkv}): stores their keys and values, then each head of new row i attends to
@@ -198,6 +208,57 @@ public final class GPT2Decoder {
                 System.arraycopy(out, 0, y, q, hs);
             }
         }
+    }
+
+    /**
+     * One decoding step for many sequences at once: token i goes to {@code sessions[i]} at that
+     * session's next position, and row i of the result is the logits of the token after it. The
+     * projections and the LM head are one matrix-matrix product over all rows, so each weight is
+     * read from memory once per step rather than once per sequence (decoding one token is bound
+     * by that read); attention stays per row, against each session's own cache.
+     */
+    public float[][] appendEach(Session[] sessions, int[] tokens) {
+        int n = sessions.length;
+        if (n != tokens.length) {
+            throw new IllegalArgumentException(n + " sessions but " + tokens.length + " tokens");
+        }
+        if (n == 0) {
+            return new float[0][];
+        }
+        if (java.util.Set.of(sessions).size() != n) {
+            throw new IllegalArgumentException("a session appears twice in one step");
+        }
+        float[][] x = new float[n][c];
+        for (int i = 0; i < n; i++) {
+            Session s = sessions[i];
+            int id = tokens[i];
+            if (s.length + 1 > config.nPositions()) {
+                throw new IllegalArgumentException("sequence of " + (s.length + 1)
+                        + " tokens is longer than n_positions = " + config.nPositions());
+            }
+            if (id < 0 || id >= config.vocabSize()) {
+                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary (0.."
+                        + (config.vocabSize() - 1) + ")");
+            }
+            for (int j = 0; j < c; j++) {
+                x[i][j] = wte[id][j] + wpe[s.length][j];
+            }
+        }
+        for (int l = 0; l < layers.length; l++) {
+            Layer layer = layers[l];
+            int layerIndex = l;
+            float[][] qkv = linear(layerNorm(x, layer.ln1Weight(), layer.ln1Bias()), layer.attnWeight(), layer.attnBias());
+            float[][] y = new float[n][c];
+            rows(n, i -> sessions[i].attendNext(layerIndex, qkv[i], y[i]));
+            addInto(x, linear(y, layer.attnProjWeight(), layer.attnProjBias()));
+            float[][] hidden = linear(layerNorm(x, layer.ln2Weight(), layer.ln2Bias()), layer.fcWeight(), layer.fcBias());
+            gelu(hidden);
+            addInto(x, linear(hidden, layer.mlpProjWeight(), layer.mlpProjBias()));
+        }
+        for (Session s : sessions) {
+            s.length++;
+        }
+        return linear(layerNorm(x, lnFWeight, lnFBias), wteT, null);
     }
 
     /** Runs {@code work} for rows 0..n-1, in parallel when there are enough of them to pay for it. */

@@ -35,6 +35,37 @@ class GPT2DecoderTest {
         }
     }
 
+    /** Continuous batching: one step for sequences of different lengths gives each its own logits. */
+    @Test
+    void aBatchedStepGivesEachSessionTheLogitsOfItsOwnStep() {
+        GPT2Config config = new GPT2Config(61, 24, 128, 2, 4, "gelu_new", 0, 0, 0, 1e-5, 0.3);
+        try (GPT2 model = GPT2.create(config, Device.cpu(), 3)) {
+            GPT2Decoder decoder = new GPT2Decoder(model);
+            Random random = new Random(9);
+            int n = 5; // a few rows: the products split the weight rows between cores
+            GPT2Decoder.Session[] batched = new GPT2Decoder.Session[n];
+            GPT2Decoder.Session[] single = new GPT2Decoder.Session[n];
+            for (int i = 0; i < n; i++) {
+                int[] prompt = random.ints(2 + 3 * i, 0, 61).toArray();
+                batched[i] = decoder.newSession();
+                single[i] = decoder.newSession();
+                batched[i].append(prompt);
+                single[i].append(prompt);
+            }
+            for (int step = 0; step < 4; step++) {
+                int[] tokens = random.ints(n, 0, 61).toArray();
+                float[][] together = decoder.appendEach(batched, tokens);
+                for (int i = 0; i < n; i++) {
+                    assertArrayEquals(single[i].append(new int[] {tokens[i]}), together[i], 1e-4f,
+                            "sequence " + i + ", step " + step);
+                    assertEquals(single[i].length(), batched[i].length());
+                }
+            }
+            assertThrows(IllegalArgumentException.class,
+                    () -> decoder.appendEach(new GPT2Decoder.Session[] {batched[0], batched[0]}, new int[] {1, 2}));
+        }
+    }
+
     @Test
     void aLongPromptAtOnceTakesTheParallelPathAndMatches() {
         // 40 rows × 128 wide: large enough for the row-parallel products, attention and GELU.
