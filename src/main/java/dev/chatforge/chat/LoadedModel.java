@@ -17,10 +17,12 @@ import java.nio.file.Path;
 public final class LoadedModel implements AutoCloseable {
     private final Checkpoint checkpoint;
     private final ChatTokenizer tokenizer;
+    private final Precision.Choice precision;
 
-    private LoadedModel(Checkpoint checkpoint, ChatTokenizer tokenizer) {
+    private LoadedModel(Checkpoint checkpoint, ChatTokenizer tokenizer, Precision.Choice precision) {
         this.checkpoint = checkpoint;
         this.tokenizer = tokenizer;
+        this.precision = precision;
     }
 
     /**
@@ -61,7 +63,7 @@ public final class LoadedModel implements AutoCloseable {
                 throw new StageInputException(checkpoint.tokenizer() + ": has " + tokenizer.vocabSize() + " tokens, "
                         + dir.resolve("config.json") + " says vocab_size " + checkpoint.config().vocabSize());
             }
-            return new LoadedModel(checkpoint, tokenizer);
+            return new LoadedModel(checkpoint, tokenizer, choice);
         } catch (RuntimeException e) {
             checkpoint.close();
             throw e;
@@ -70,6 +72,11 @@ public final class LoadedModel implements AutoCloseable {
 
     public Path dir() {
         return checkpoint.dir();
+    }
+
+    /** The precision the model computes in, and why it was chosen. */
+    public Precision.Choice precision() {
+        return precision;
     }
 
     public ChatTokenizer tokenizer() {

@@ -195,6 +195,7 @@ public final class EvalStage {
                         + "), got " + stride);
             }
             step = model.step();
+            model.precision().putInto(report);
             figures = BenchmarkScorer.score(benchmark, config.benchmarkData(), split, model.model(), model.tokenizer(),
                     stride, config.batchSize());
         }

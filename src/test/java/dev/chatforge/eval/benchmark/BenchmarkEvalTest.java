@@ -120,6 +120,8 @@ class BenchmarkEvalTest {
         assertEquals(16, report.get("stride").asInt());
         assertEquals(words, report.get("words").asLong());
         assertEquals("wikitext2", report.get("benchmark").asText());
+        // a model this narrow is scored in fp32 under auto, and the report says so
+        assertEquals("fp32", report.get("precision").asText(), report.toString());
         assertEquals(29.41, publishedFigure(report, "word_perplexity"), 0);
     }
 
