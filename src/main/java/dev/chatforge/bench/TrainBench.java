@@ -150,7 +150,7 @@ public final class TrainBench {
      */
     static ObjectNode measure(GPT2Config config, int batch, int steps, Device device, String precision, Path profile) {
         int block = config.nPositions();
-        Precision.Choice choice = Precision.resolve(precision, device, config);
+        Precision.Choice choice = Precision.resolveForTraining(precision, device, config);
         Precision ran = choice.precision();
         // Both peaks, so a bf16 figure can be read beside fp32's; bf16 only where the hardware has it
         // (emulated it is slower than fp32, and slow to measure) or where it runs.

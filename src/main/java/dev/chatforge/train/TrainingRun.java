@@ -122,7 +122,7 @@ public final class TrainingRun implements AutoCloseable {
      */
     public TrainerState begin(ObjectNode facts, GPT2Config modelConfig, Function<Device, GPT2> freshModel,
                               Consumer<TrainerState> resumable) {
-        precision = Precision.resolve(settings.precision(), device, modelConfig);
+        precision = Precision.resolveForTraining(settings.precision(), device, modelConfig);
         System.err.printf("%s: precision %s%n", stage, precision.describe());
         facts = precision.putInto(facts == null ? Json.MAPPER.createObjectNode() : facts.deepCopy());
         Engine.getInstance().setRandomSeed((int) settings.seed());

@@ -43,6 +43,18 @@ class PrecisionTest {
     }
 
     @Test
+    void trainingOnACpuStaysFp32UnderAutoAndFollowsAnExplicitSetting() {
+        // measured: bf16 training no faster than fp32 on an avx512_bf16 CPU, so auto must not pick it
+        Precision.Choice auto = Precision.resolveForTraining("auto", Device.cpu(), GPT2_124M);
+        assertEquals(Precision.FP32, auto.precision());
+        assertTrue(auto.reason().contains("no faster than fp32"), auto.reason());
+        assertEquals(Precision.FP32, Precision.resolveForTraining("fp32", Device.cpu(), GPT2_124M).precision());
+        if (Precision.nativeBf16(Device.cpu()).isPresent()) {
+            assertEquals(Precision.BF16, Precision.resolveForTraining("bf16", Device.cpu(), GPT2_124M).precision());
+        }
+    }
+
+    @Test
     void bf16WithoutNativeSupportIsRefusedWithTheReason() {
         if (Precision.nativeBf16(Device.cpu()).isPresent()) {
             assertEquals(Precision.BF16, Precision.resolve("bf16", Device.cpu(), NARROW).precision(),
