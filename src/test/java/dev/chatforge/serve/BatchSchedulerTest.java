@@ -24,28 +24,12 @@ class BatchSchedulerTest {
     private static final GPT2Config CONFIG = new GPT2Config(61, 48, 32, 2, 2, "gelu", 0, 0, 0, 1e-5, 0.3);
 
     /** Counts the batched steps and the largest batch. */
-    private static final class CountingModel implements NextTokenModel {
-        final NextTokenModel inner;
+    private static final class CountingModel extends ForwardingModel {
         final AtomicInteger steps = new AtomicInteger();
         final AtomicInteger largest = new AtomicInteger();
 
         CountingModel(NextTokenModel inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public int blockSize() {
-            return inner.blockSize();
-        }
-
-        @Override
-        public float[] nextTokenLogits(int[] tokens) {
-            return inner.nextTokenLogits(tokens);
-        }
-
-        @Override
-        public CachedSession newSession() {
-            return inner.newSession();
+            super(inner);
         }
 
         @Override

@@ -49,28 +49,12 @@ class ServeLimitsTest {
     }
 
     /** The model, with each batched step waiting for a permit the test hands out (or a second at most). */
-    private static final class GatedModel implements NextTokenModel {
-        final NextTokenModel inner;
+    private static final class GatedModel extends ForwardingModel {
         final Semaphore permits = new Semaphore(0);
         final AtomicInteger steps = new AtomicInteger();
 
         GatedModel(NextTokenModel inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public int blockSize() {
-            return inner.blockSize();
-        }
-
-        @Override
-        public float[] nextTokenLogits(int[] tokens) {
-            return inner.nextTokenLogits(tokens);
-        }
-
-        @Override
-        public CachedSession newSession() {
-            return inner.newSession();
+            super(inner);
         }
 
         @Override
