@@ -20,7 +20,7 @@ public final class DecodingSequence {
     private final Consumer<String> onText;
     private final int promptTokens;
     private final int[] generated;
-    private final double[] logProbs;
+    private double[] logProbs; // null unless recordLogProbs(): a pass over the vocabulary per token
     private int count;
     private int shown;
     private String text;
@@ -48,7 +48,6 @@ public final class DecodingSequence {
         this.promptTokens = window.size();
         this.maxNewTokens = Math.max(0, maxNewTokens);
         this.generated = new int[this.maxNewTokens];
-        this.logProbs = new double[this.maxNewTokens];
         this.sampler = sampler;
         this.stop = stop;
         this.decoder = decoder;
@@ -78,7 +77,9 @@ public final class DecodingSequence {
             finish(Generator.StopReason.STOP_TOKEN);
             return null;
         }
-        logProbs[count] = logSoftmax(logits, next);
+        if (logProbs != null) {
+            logProbs[count] = logSoftmax(logits, next);
+        }
         generated[count++] = next;
         if (decoder != null) {
             text = decoder.apply(Arrays.copyOf(generated, count));
@@ -134,12 +135,18 @@ public final class DecodingSequence {
         return Arrays.copyOf(generated, count);
     }
 
+    /** Keeps each generated token's log-probability ({@link #logProbs}); call before the first token. */
+    public DecodingSequence recordLogProbs() {
+        logProbs = new double[maxNewTokens];
+        return this;
+    }
+
     /**
      * The natural log-probability of each generated token under the model's own distribution
-     * (softmax of the logits, before any temperature or top-k/p).
+     * (softmax of the logits, before any temperature or top-k/p); empty unless {@link #recordLogProbs}.
      */
     public double[] logProbs() {
-        return Arrays.copyOf(logProbs, count);
+        return logProbs == null ? new double[0] : Arrays.copyOf(logProbs, count);
     }
 
     public int generatedCount() {

@@ -48,6 +48,9 @@ public final class GenerateStage {
             }
             NextTokenModel next = model.nextTokenModel();
             Generator generator = new Generator(next, config.useCache());
+            if (config.printIds()) {
+                generator.recordingLogProbs(); // --print-ids reports them
+            }
             Generator.Result result = generator.generate(prompt, config.maxNewTokens(), config.sampler(), stop,
                     tokenizer::decode, piece -> {
                         if (stream) {

@@ -12,10 +12,17 @@ import java.util.function.Function;
 public final class Generator {
     private final NextTokenModel model;
     private final boolean useCache;
+    private boolean recordLogProbs;
 
     public Generator(NextTokenModel model, boolean useCache) {
         this.model = model;
         this.useCache = useCache;
+    }
+
+    /** Results carry each token's log-probability (one pass over the vocabulary per token: off by default). */
+    public Generator recordingLogProbs() {
+        this.recordLogProbs = true;
+        return this;
     }
 
     /** Why generation ended. */
@@ -31,7 +38,8 @@ public final class Generator {
      * @param prefillNanos time to process the prompt
      * @param decodeNanos  time for the generated tokens after the first
      * @param logProbs     natural log-probability of each generated token under the model's own
-     *                     distribution (softmax of the logits, before any temperature or top-k/p)
+     *                     distribution (softmax of the logits, before any temperature or top-k/p);
+     *                     empty unless {@link #recordingLogProbs}
      */
     public record Result(int[] tokens, String text, StopReason stopReason, int promptTokens,
                          long prefillNanos, long decodeNanos, double[] logProbs) {
@@ -52,6 +60,9 @@ public final class Generator {
                            Function<int[], String> decoder, Consumer<String> onText) {
         DecodingSequence sequence = new DecodingSequence(model.blockSize(), prompt, maxNewTokens, sampler, stop,
                 decoder, onText);
+        if (recordLogProbs) {
+            sequence.recordLogProbs();
+        }
         long start = System.nanoTime();
         long prefillNanos;
         NextTokenModel.CachedSession session = useCache ? model.newSession() : null;

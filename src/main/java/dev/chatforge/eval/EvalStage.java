@@ -51,7 +51,7 @@ public final class EvalStage {
      */
     public static ObjectNode run(EvalConfig config, boolean force) {
         if (config.report() == null) {
-            return evaluate(config);
+            return evaluate(config, null); // answers need a report (EvalConfig checks it)
         }
         Path answersFile = config.answers() > 0 ? AnswerQuality.fileBeside(config.report()) : null;
         try (StageOutput out = StageOutput.file(STAGE, config.report()).reads(config.checkpoint(), config.data())
@@ -87,10 +87,6 @@ public final class EvalStage {
         } catch (IOException e) {
             return false;
         }
-    }
-
-    private static ObjectNode evaluate(EvalConfig config) {
-        return evaluate(config, null);
     }
 
     private static ObjectNode evaluate(EvalConfig config, AnswersOutput answersOutput) {

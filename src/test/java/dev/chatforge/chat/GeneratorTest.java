@@ -140,7 +140,7 @@ class GeneratorTest {
     @Test
     void logProbabilitiesAreTheSoftmaxOfTheLogitsAtEachStep() {
         WindowHashModel model = new WindowHashModel(50, 32);
-        Generator.Result result = new Generator(model, true).generate(new int[] {1, 2, 3}, 6,
+        Generator.Result result = new Generator(model, true).recordingLogProbs().generate(new int[] {1, 2, 3}, 6,
                 new Sampler(0.9, 0, 1.0, 7), StopCondition.none(), null, null);
         int[] context = {1, 2, 3};
         for (int i = 0; i < result.tokens().length; i++) {
